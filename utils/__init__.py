@@ -1,0 +1,27 @@
+"""Helpers shared by the Gluon CNN Basics notebooks.
+
+Each name below says, in its docstring, which notebook introduces it.
+Notebooks import what they use by name, e.g. `from utils import corr2d`.
+"""
+
+from utils.conv import (
+    conv2d,
+    convolve2d,
+    corr2d,
+    corr2d_multi_in,
+    corr2d_multi_in_out,
+    corr2d_multi_in_out_1x1,
+    pad2d,
+)
+from utils.shapes import output_shape
+
+__all__ = [
+    "conv2d",
+    "convolve2d",
+    "corr2d",
+    "corr2d_multi_in",
+    "corr2d_multi_in_out",
+    "corr2d_multi_in_out_1x1",
+    "output_shape",
+    "pad2d",
+]

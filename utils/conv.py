@@ -1,0 +1,196 @@
+"""Cross-correlation and convolution written with MXNet operators.
+
+Every function here is vectorised (no Python loop over output elements) and
+differentiable under `autograd.record()`. They all rest on `conv2d`, the
+batched multi-channel version; the others reshape their inputs for it.
+"""
+
+from __future__ import annotations
+
+from mxnet import nd
+
+from utils._checks import Pair, as_nd, check_ndim, pair
+from utils.shapes import output_shape
+
+
+def _fitted_output(
+    in_hw: tuple[int, int], k_hw: tuple[int, int], padding: Pair, stride: Pair, x_shape, k_shape
+) -> tuple[int, int]:
+    """Output (h, w), or a ValueError naming the input and kernel shapes."""
+    pair(padding, "padding", 0)
+    pair(stride, "stride", 1)
+    try:
+        return output_shape(in_hw, k_hw, padding=padding, stride=stride)
+    except ValueError:
+        raise ValueError(
+            f"kernel of shape {tuple(k_shape)} is larger than the input of shape "
+            f"{tuple(x_shape)} padded by {padding!r} on each side"
+        ) from None
+
+
+def pad2d(X: nd.NDArray, padding: Pair) -> nd.NDArray:
+    """Pad the last two axes of `X` with zeros, `padding` rows/columns on each side.
+
+    `X` has shape (..., h, w) with at least two axes; `padding` is an int or a
+    (p_h, p_w) pair, per side as in Gluon. Returns shape (..., h + 2 p_h, w + 2 p_w).
+    Introduced in notebooks/03_padding_and_stride.ipynb.
+    """
+    X = as_nd(X, "X")
+    if X.ndim < 2:
+        raise ValueError(f"X must have at least two axes (..., h, w), got shape {X.shape}")
+    ph, pw = pair(padding, "padding", 0)
+    if ph == 0 and pw == 0:
+        return X
+    lead, (h, w) = X.shape[:-2], X.shape[-2:]
+    padded = nd.pad(
+        X.reshape((-1, 1, h, w)), mode="constant", pad_width=(0, 0, 0, 0, ph, ph, pw, pw)
+    )
+    return padded.reshape(lead + (h + 2 * ph, w + 2 * pw))
+
+
+def conv2d(
+    X: nd.NDArray,
+    weight: nd.NDArray,
+    bias: nd.NDArray | None = None,
+    padding: Pair = 0,
+    stride: Pair = 1,
+) -> nd.NDArray:
+    """Batched multi-channel 2-D cross-correlation, what `nd.Convolution` computes.
+
+    X has shape (N, C_in, H, W), weight (C_out, C_in, kh, kw), bias (C_out,) or
+    None; padding (zeros, per side) and stride are ints or (h, w) pairs. Returns
+    (N, C_out, H', W') with (H', W') = `output_shape((H, W), (kh, kw), padding, stride)`.
+    The input is zero-padded and moved to channels-last; then, for each of the
+    kh * kw kernel offsets, the input pixels that offset touches form a matrix
+    of shape (N H' W', C_in), and one matrix product with that offset's
+    (C_out, C_in) weights gives its contribution; the contributions are summed.
+    Introduced in notebooks/09_computing_convolution_fast.ipynb.
+    """
+    X = as_nd(X, "X")
+    weight = as_nd(weight, "weight")
+    check_ndim(X, 4, "X", "(N, C_in, H, W)")
+    check_ndim(weight, 4, "weight", "(C_out, C_in, kh, kw)")
+    n, c_in, h, w = X.shape
+    c_out, c_w, kh, kw = weight.shape
+    if c_w != c_in:
+        raise ValueError(
+            f"X has {c_in} channels (shape {X.shape}) but weight expects {c_w} "
+            f"(shape {weight.shape})"
+        )
+    if bias is not None:
+        bias = as_nd(bias, "bias")
+        if bias.shape != (c_out,):
+            raise ValueError(f"bias must have shape ({c_out},) for weight {weight.shape}, got {bias.shape}")
+    oh, ow = _fitted_output((h, w), (kh, kw), padding, stride, X.shape, weight.shape)
+    sh, sw = pair(stride, "stride", 1)
+
+    Xp = pad2d(X, padding).transpose((0, 2, 3, 1))  # (N, H + 2 p_h, W + 2 p_w, C_in)
+    Wk = weight.transpose((2, 3, 0, 1))  # (kh, kw, C_out, C_in)
+    terms = []
+    for i in range(kh):
+        for j in range(kw):
+            patch = nd.slice(
+                Xp,
+                begin=(None, i, j, None),
+                end=(None, i + sh * (oh - 1) + 1, j + sw * (ow - 1) + 1, None),
+                step=(None, sh, sw, None),
+            )
+            terms.append(
+                nd.FullyConnected(patch.reshape((-1, c_in)), Wk[i, j], no_bias=True, num_hidden=c_out)
+            )
+    Y = terms[0] if len(terms) == 1 else nd.add_n(*terms)
+    Y = Y.reshape((n, oh, ow, c_out)).transpose((0, 3, 1, 2))
+    if bias is not None:
+        Y = nd.broadcast_add(Y, bias.reshape((1, c_out, 1, 1)))
+    return Y
+
+
+def corr2d(X: nd.NDArray, K: nd.NDArray, padding: Pair = 0, stride: Pair = 1) -> nd.NDArray:
+    """2-D cross-correlation of one image `X` (h, w) with one kernel `K` (kh, kw).
+
+    Element (i, j) of the result is the sum of K times the window of X whose
+    top-left corner is (i * s_h, j * s_w) after zero padding. With the defaults
+    the result has shape (h - kh + 1, w - kw + 1); in general
+    `output_shape((h, w), (kh, kw), padding, stride)`. Vectorised and
+    differentiable; float32 NDArray out.
+    Introduced in notebooks/01_cross_correlation.ipynb (padding and stride in 03).
+    """
+    X = as_nd(X, "X")
+    K = as_nd(K, "K")
+    check_ndim(X, 2, "X", "(h, w)")
+    check_ndim(K, 2, "K", "(kh, kw)")
+    oh, ow = _fitted_output(X.shape, K.shape, padding, stride, X.shape, K.shape)
+    Y = conv2d(X.reshape((1, 1) + X.shape), K.reshape((1, 1) + K.shape), padding=padding, stride=stride)
+    return Y.reshape((oh, ow))
+
+
+def convolve2d(X: nd.NDArray, K: nd.NDArray, padding: Pair = 0, stride: Pair = 1) -> nd.NDArray:
+    """True 2-D convolution: `corr2d` with the kernel flipped in both axes.
+
+    Shapes as for `corr2d`: X (h, w), K (kh, kw) -> (h - kh + 1, w - kw + 1) by default.
+    Introduced in notebooks/01_cross_correlation.ipynb.
+    """
+    K = as_nd(K, "K")
+    check_ndim(K, 2, "K", "(kh, kw)")
+    return corr2d(X, nd.flip(K, axis=(0, 1)), padding=padding, stride=stride)
+
+
+def corr2d_multi_in(X: nd.NDArray, K: nd.NDArray, padding: Pair = 0, stride: Pair = 1) -> nd.NDArray:
+    """Cross-correlation summed over input channels.
+
+    X (c_i, h, w) and K (c_i, kh, kw) -> (h', w'): each channel of X is
+    cross-correlated with the matching channel of K and the results are added.
+    Introduced in notebooks/04_channels.ipynb.
+    """
+    X = as_nd(X, "X")
+    K = as_nd(K, "K")
+    check_ndim(X, 3, "X", "(c_i, h, w)")
+    check_ndim(K, 3, "K", "(c_i, kh, kw)")
+    if X.shape[0] != K.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} channels (shape {X.shape}) but K has {K.shape[0]} (shape {K.shape})")
+    return conv2d(X.expand_dims(0), K.expand_dims(0), padding=padding, stride=stride)[0, 0]
+
+
+def corr2d_multi_in_out(X: nd.NDArray, K: nd.NDArray, padding: Pair = 0, stride: Pair = 1) -> nd.NDArray:
+    """One `corr2d_multi_in` per output channel.
+
+    X (c_i, h, w) and K (c_o, c_i, kh, kw) -> (c_o, h', w').
+    Introduced in notebooks/04_channels.ipynb.
+    """
+    X = as_nd(X, "X")
+    K = as_nd(K, "K")
+    check_ndim(X, 3, "X", "(c_i, h, w)")
+    check_ndim(K, 4, "K", "(c_o, c_i, kh, kw)")
+    if X.shape[0] != K.shape[1]:
+        raise ValueError(f"X has {X.shape[0]} channels (shape {X.shape}) but K expects {K.shape[1]} (shape {K.shape})")
+    return conv2d(X.expand_dims(0), K, padding=padding, stride=stride)[0]
+
+
+def corr2d_multi_in_out_1x1(
+    X: nd.NDArray, K: nd.NDArray, padding: Pair = 0, stride: Pair = 1
+) -> nd.NDArray:
+    """A 1x1 convolution written as one matrix product over channels.
+
+    X (c_i, h, w) and K (c_o, c_i, 1, 1) -> (c_o, h', w'): every pixel's channel
+    vector is multiplied by the (c_o, c_i) weight matrix, which is what a fully
+    connected layer applied at each pixel does.
+    Introduced in notebooks/05_1x1_convolution.ipynb.
+    """
+    X = as_nd(X, "X")
+    K = as_nd(K, "K")
+    check_ndim(X, 3, "X", "(c_i, h, w)")
+    check_ndim(K, 4, "K", "(c_o, c_i, 1, 1)")
+    if K.shape[2:] != (1, 1):
+        raise ValueError(f"K must be a 1x1 kernel of shape (c_o, c_i, 1, 1), got {K.shape}")
+    if X.shape[0] != K.shape[1]:
+        raise ValueError(f"X has {X.shape[0]} channels (shape {X.shape}) but K expects {K.shape[1]} (shape {K.shape})")
+    c_i, h, w = X.shape
+    c_o = K.shape[0]
+    oh, ow = _fitted_output((h, w), (1, 1), padding, stride, X.shape, K.shape)
+    sh, sw = pair(stride, "stride", 1)
+    Xs = nd.slice(
+        pad2d(X, padding), begin=(None, 0, 0), end=(None, sh * (oh - 1) + 1, sw * (ow - 1) + 1),
+        step=(None, sh, sw),
+    )
+    Y = nd.dot(K.reshape((c_o, c_i)), Xs.reshape((c_i, oh * ow)))
+    return Y.reshape((c_o, oh, ow))
