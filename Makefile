@@ -1,5 +1,7 @@
 # Gluon CNN Basics: one environment in .venv/, created on first use and
-# re-created whenever requirements.txt or pyproject.toml changes.
+# re-created whenever requirements.txt changes. (pyproject.toml only holds the
+# package list of utils/, installed in editable mode, and tool settings; after
+# changing its [project] or [tool.setuptools] tables, run `make clean`.)
 
 PYTHON ?= python3.11
 VENV   := .venv
@@ -21,7 +23,7 @@ help:
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { \
 	  echo "error: '$(PYTHON)' was not found. This project needs Python 3.11"; \
 	  echo "       (mxnet 1.9.1 needs numpy 1.23.5, which has no wheels for newer Pythons)."; \
