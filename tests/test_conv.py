@@ -406,3 +406,12 @@ def test_draw_corr2d_windows_labels_each_output_element():
 def test_draw_corr2d_windows_bad_shapes(X, K, message):
     with pytest.raises(ValueError, match=message):
         draw_corr2d_windows(X, K)
+
+
+@pytest.mark.parametrize(
+    "array",
+    [np.ones((3, 3), dtype=np.complex64), np.ones((3, 3), dtype=bool), np.array([["a", "b"]])],
+)
+def test_as_nd_rejects_numpy_arrays_that_do_not_hold_real_numbers(array):
+    with pytest.raises(TypeError, match="real numbers"):
+        as_nd(array, "X")

@@ -20,12 +20,15 @@ def as_nd(x: object, name: str = "X") -> nd.NDArray:
     """Return `x` as a float32 NDArray.
 
     NDArrays of another dtype are cast (which keeps them on the autograd tape);
-    NumPy arrays are copied into a new NDArray. Anything else is a `TypeError`.
+    NumPy arrays of integers or floats are copied into a new NDArray. Anything
+    else (lists, complex, boolean or object arrays, ...) is a `TypeError`.
     Introduced in notebooks/01_cross_correlation.ipynb.
     """
     if isinstance(x, nd.NDArray):
         return x if x.dtype == np.float32 else x.astype("float32")
     if isinstance(x, np.ndarray):
+        if x.dtype.kind not in "iuf":
+            raise TypeError(f"{name} must hold real numbers, got a numpy array of dtype {x.dtype}")
         return nd.array(x, dtype="float32")
     raise TypeError(
         f"{name} must be an mxnet.nd.NDArray or a numpy.ndarray, got {type(x).__name__}"

@@ -31,6 +31,8 @@ def output_shape(
     result below 1 (the window does not fit in the padded input) is a `ValueError`.
     Introduced in notebooks/03_padding_and_stride.ipynb.
     """
+    if not isinstance(ceil_mode, bool):
+        raise ValueError(f"ceil_mode must be True or False, got {ceil_mode!r}")
     n = pair(input_size, "input_size", 1)
     k = pair(kernel_size, "kernel_size", 1)
     p = pair(padding, "padding", 0)
