@@ -1,0 +1,157 @@
+"""Tests of the multi-channel helpers of utils.conv against MXNet's convolution."""
+
+import numpy as np
+import pytest
+from mxnet import nd
+from mxnet.gluon import nn
+
+from utils import corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1
+
+
+def builtin(X, K, padding, stride):
+    """nd.Convolution of one image X (c_i, h, w) with K (c_o, c_i, kh, kw) -> (c_o, h', w')."""
+    pad = (padding, padding) if isinstance(padding, int) else padding
+    strides = (stride, stride) if isinstance(stride, int) else stride
+    return nd.Convolution(
+        X.expand_dims(0), K, kernel=K.shape[2:], pad=pad, stride=strides,
+        num_filter=K.shape[0], no_bias=True,
+    )[0]
+
+
+def random_case(rng, one_by_one=False):
+    """X (c_i, h, w), K (c_o, c_i, kh, kw) and a padding and stride that fit them."""
+    c_i, c_o = (int(v) for v in rng.randint(1, 5, size=2))
+    kh, kw = (1, 1) if one_by_one else (int(v) for v in rng.randint(1, 4, size=2))
+    h, w = kh + int(rng.randint(0, 6)), kw + int(rng.randint(0, 6))
+    padding = (int(rng.randint(0, 3)), int(rng.randint(0, 3)))
+    stride = (int(rng.randint(1, 4)), int(rng.randint(1, 4)))
+    X = nd.array(rng.randn(c_i, h, w))
+    K = nd.array(rng.randn(c_o, c_i, kh, kw))
+    return X, K, padding, stride
+
+
+def multi_in(X, K, padding=0, stride=1):
+    """corr2d_multi_in with K (1, c_i, kh, kw), result (1, h', w') like the built-in."""
+    return corr2d_multi_in(X, K[0], padding=padding, stride=stride).expand_dims(0)
+
+
+HELPERS = {
+    "multi_in": (multi_in, False),
+    "multi_in_out": (corr2d_multi_in_out, False),
+    "multi_in_out_1x1": (corr2d_multi_in_out_1x1, True),
+}
+
+
+def case_for(name, rng):
+    X, K, padding, stride = random_case(rng, one_by_one=HELPERS[name][1])
+    if name == "multi_in":
+        K = K[:1]
+    return X, K, padding, stride
+
+
+@pytest.mark.parametrize("name", list(HELPERS))
+def test_values_and_gradients_match_nd_convolution(name, grads):
+    fn = HELPERS[name][0]
+    rng = np.random.RandomState(4)
+    for _ in range(30):
+        X, K, padding, stride = case_for(name, rng)
+        got = fn(X, K, padding=padding, stride=stride)
+        want = builtin(X, K, padding, stride)
+        assert got.shape == want.shape, (X.shape, K.shape, padding, stride)
+        np.testing.assert_allclose(got.asnumpy(), want.asnumpy(), rtol=1e-4, atol=1e-4)
+        head = nd.array(rng.randn(*want.shape))
+        ours = grads(lambda x, k: fn(x, k, padding=padding, stride=stride), X, K, head)  # noqa: B023
+        theirs = grads(lambda x, k: builtin(x, k, padding, stride), X, K, head)  # noqa: B023
+        for a, b in zip(ours, theirs, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+def test_matches_a_gluon_conv2d_layer():
+    rng = np.random.RandomState(1)
+    X = nd.array(rng.randn(3, 6, 7))
+    K = nd.array(rng.randn(4, 3, 3, 2))
+    net = nn.Conv2D(4, kernel_size=(3, 2), padding=(1, 0), strides=(2, 1), in_channels=3,
+                    use_bias=False)
+    net.initialize()
+    net.weight.set_data(K)
+    want = net(X.expand_dims(0))[0].asnumpy()
+    got = corr2d_multi_in_out(X, K, padding=(1, 0), stride=(2, 1)).asnumpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    K1 = K[:, :, 1:2, 0:1]
+    net1 = nn.Conv2D(4, kernel_size=1, in_channels=3, use_bias=False)
+    net1.initialize()
+    net1.weight.set_data(K1)
+    np.testing.assert_allclose(
+        corr2d_multi_in_out_1x1(X, K1).asnumpy(), net1(X.expand_dims(0))[0].asnumpy(),
+        rtol=1e-5, atol=1e-5,
+    )
+
+
+def test_article_values():
+    X = nd.array([[0, 1, 2], [3, 4, 5], [6, 7, 8]])
+    X = nd.stack(X, X + 1)
+    K = nd.array([[0, 1], [2, 3]])
+    K = nd.stack(K, K + 1)
+    np.testing.assert_array_equal(corr2d_multi_in(X, K).asnumpy(), [[56, 72], [104, 120]])
+    Y = corr2d_multi_in_out(X, nd.stack(K, K + 1, K + 2))
+    assert Y.shape == (3, 2, 2)
+    np.testing.assert_array_equal(Y[0].asnumpy(), [[56, 72], [104, 120]])
+
+
+def test_1x1_equals_the_general_helper_and_accepts_numpy():
+    rng = np.random.RandomState(2)
+    X = rng.randn(3, 4, 5)
+    K = rng.randn(2, 3, 1, 1)
+    got = corr2d_multi_in_out_1x1(X, K)
+    assert got.dtype == np.float32 and got.shape == (2, 4, 5)
+    np.testing.assert_allclose(
+        got.asnumpy(), corr2d_multi_in_out(X, K).asnumpy(), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_multi_in_out_channel_zero_is_multi_in():
+    rng = np.random.RandomState(3)
+    X = nd.array(rng.randn(2, 5, 5))
+    K = nd.array(rng.randn(3, 2, 2, 2))
+    np.testing.assert_allclose(
+        corr2d_multi_in_out(X, K, padding=1)[0].asnumpy(),
+        corr2d_multi_in(X, K[0], padding=1).asnumpy(), rtol=1e-5, atol=1e-5,
+    )
+
+
+@pytest.mark.parametrize(
+    "fn,x_shape,k_shape,match",
+    [
+        (corr2d_multi_in, (2, 3, 3), (3, 2, 2), r"X has 2 channels.*\(2, 3, 3\).*\(3, 2, 2\)"),
+        (corr2d_multi_in, (3, 3), (2, 2), r"X must have shape \(c_i, h, w\), got shape \(3, 3\)"),
+        (corr2d_multi_in, (2, 3, 3), (1, 2, 2, 2), r"K must have shape \(c_i, kh, kw\)"),
+        (corr2d_multi_in, (2, 3, 3), (2, 4, 2), r"larger than the input"),
+        (corr2d_multi_in_out, (2, 3, 3), (1, 3, 2, 2), r"X has 2 channels.*expects 3"),
+        (corr2d_multi_in_out, (1, 2, 3, 3), (1, 2, 2, 2), r"X must have shape \(c_i, h, w\)"),
+        (corr2d_multi_in_out, (2, 3, 3), (2, 2, 2), r"K must have shape \(c_o, c_i, kh, kw\)"),
+        (corr2d_multi_in_out, (2, 3, 3), (1, 2, 2, 4), r"larger than the input"),
+        (corr2d_multi_in_out_1x1, (2, 3, 3), (1, 2, 2, 2), r"1x1 kernel.*got \(1, 2, 2, 2\)"),
+        (corr2d_multi_in_out_1x1, (2, 3, 3), (1, 3, 1, 1), r"X has 2 channels.*expects 3"),
+        (corr2d_multi_in_out_1x1, (3, 3), (1, 1, 1, 1), r"X must have shape \(c_i, h, w\)"),
+        (corr2d_multi_in_out_1x1, (2, 3, 3), (1, 2, 1), r"K must have shape \(c_o, c_i, 1, 1\)"),
+    ],
+)
+def test_bad_input_is_a_value_error(fn, x_shape, k_shape, match):
+    with pytest.raises(ValueError, match=match):
+        fn(nd.ones(x_shape), nd.ones(k_shape))
+
+
+@pytest.mark.parametrize("fn", [corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1])
+def test_bad_padding_or_stride_is_a_value_error(fn):
+    X, K = nd.ones((2, 3, 3)), nd.ones((1, 2, 1, 1))
+    K = K[0] if fn is corr2d_multi_in else K
+    with pytest.raises(ValueError, match="padding must be >= 0"):
+        fn(X, K, padding=-1)
+    with pytest.raises(ValueError, match="stride must be >= 1"):
+        fn(X, K, stride=0)
+
+
+@pytest.mark.parametrize("fn", [corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1])
+def test_non_array_is_a_type_error(fn):
+    with pytest.raises(TypeError, match="X must be an mxnet.nd.NDArray or a numpy.ndarray"):
+        fn([[[1.0]]], nd.ones((1, 1, 1, 1)))
