@@ -1,0 +1,162 @@
+"""Tests of utils.train (train, evaluate, accuracy) and the history figure of utils.plot."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import mxnet as mx  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from mxnet import gluon, init, nd  # noqa: E402
+from mxnet.gluon import nn  # noqa: E402
+
+from utils import accuracy, evaluate, train  # noqa: E402
+from utils.plot import plot_bars, plot_history  # noqa: E402
+
+
+def _toy_data(n=64, seed=0):
+    """Two well separated 2-D blobs, labels 0 and 1."""
+    rng = np.random.RandomState(seed)
+    y = np.arange(n) % 2
+    x = rng.normal(size=(n, 2)).astype(np.float32) + 3 * (2 * y[:, None] - 1)
+    return gluon.data.ArrayDataset(nd.array(x), y.astype(np.int32))
+
+
+def _net(prefix="toy_"):
+    net = nn.Dense(2, in_units=2, prefix=prefix)
+    mx.random.seed(0)
+    net.initialize(init.Normal(0.5))
+    return net
+
+
+LOSS = gluon.loss.SoftmaxCrossEntropyLoss()
+
+
+def test_accuracy_on_a_hand_checked_batch():
+    scores = nd.array([[2, 1, 0], [0, 3, 1], [0, 0, 5], [1, 0, 0]])
+    labels = nd.array([0, 2, 2, 1], dtype="int32")
+    assert accuracy((scores,), (labels,)).asnumpy().tolist() == [1, 0, 1, 0]
+
+
+def test_evaluate_on_a_hand_checked_case():
+    net = nn.Dense(2, in_units=1, prefix="hand_")
+    net.initialize()
+    net.weight.set_data(nd.array([[1], [-1]]))  # score0 = x, score1 = -x: class 0 iff x > 0
+    net.bias.set_data(nd.zeros(2))
+    x = nd.array([[1], [2], [-1], [3], [-2]])
+    y = np.array([0, 1, 1, 0, 0], dtype=np.int32)  # predictions 0, 0, 1, 0, 1: 3 right of 5
+    data = gluon.data.DataLoader(gluon.data.ArrayDataset(x, y), batch_size=2)
+    scores = evaluate(net, data, LOSS)
+    assert scores["acc"] == pytest.approx(3 / 5)
+    expected = LOSS(net(x), nd.array(y)).mean().asscalar()
+    assert scores["loss"] == pytest.approx(float(expected), rel=1e-6)
+
+
+def test_train_decreases_loss_and_returns_a_history(capsys):
+    data = gluon.data.DataLoader(_toy_data(), batch_size=8, shuffle=True)
+    net = _net()
+    history = train(net, data, LOSS, lr=0.1, num_epochs=5, test_data=data, seed=0)
+    assert set(history) == {
+        "epoch", "step", "train_loss", "train_acc", "test_loss", "test_acc"}
+    assert all(len(v) == 5 for v in history.values())
+    assert history["epoch"] == [1, 2, 3, 4, 5]
+    assert history["step"] == [8, 16, 24, 32, 40]
+    assert history["train_loss"][-1] < history["train_loss"][0]
+    assert history["test_acc"][-1] == 1.0
+    assert capsys.readouterr().out == ""  # quiet unless verbose
+
+
+def test_train_is_deterministic_given_the_seed_and_prints_one_line_per_epoch(capsys):
+    runs = []
+    for _ in range(2):
+        data = gluon.data.DataLoader(_toy_data(), batch_size=8, shuffle=True)
+        runs.append(train(_net(), data, LOSS, lr=0.1, num_epochs=3, seed=5, verbose=True))
+    assert runs[0] == runs[1]
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 6 and lines[:3] == lines[3:]
+    assert lines[0].startswith("epoch 1  step 8  train_loss ")
+
+
+def test_step_budget_cuts_an_epoch_short():
+    data = gluon.data.DataLoader(_toy_data(), batch_size=8)
+    history = train(_net(), data, LOSS, max_steps=12)
+    assert history["epoch"] == [1, 2] and history["step"] == [8, 12]
+    history = train(_net(), data, LOSS, num_epochs=1, max_steps=100)
+    assert history["step"] == [8]
+
+
+def test_a_trainer_passed_in_and_lr_mult_are_used():
+    data = gluon.data.DataLoader(_toy_data(), batch_size=8)
+    net = _net()
+    net.bias.lr_mult = 0.0
+    bias = net.bias.data().asnumpy().copy()
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.5})
+    train(net, data, LOSS, trainer, num_epochs=1)
+    assert np.array_equal(net.bias.data().asnumpy(), bias)
+    frozen = _net("frozen_")
+    frozen.weight.grad_req = "null"
+    weight = frozen.weight.data().asnumpy().copy()
+    train(frozen, data, LOSS, num_epochs=1)
+    assert np.array_equal(frozen.weight.data().asnumpy(), weight)
+
+
+class _TwoInTwoOut(nn.HybridBlock):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.cls = nn.Dense(2, prefix="cls_")
+            self.reg = nn.Dense(1, prefix="reg_")
+
+    def hybrid_forward(self, F, a, b):
+        h = F.concat(a, b, dim=1)
+        return self.cls(h), self.reg(h).reshape((-1,))
+
+
+def test_two_inputs_two_outputs_and_custom_metrics():
+    base = _toy_data(32)
+    x = nd.stack(*[base[i][0] for i in range(len(base))])
+    y = np.array([base[i][1] for i in range(len(base))], dtype=np.int32)
+    target = x[:, 0].asnumpy() + 1
+    ds = gluon.data.ArrayDataset(x[:, :1], x[:, 1:], y, target)
+    data = gluon.data.DataLoader(ds, batch_size=8)
+    net = _TwoInTwoOut(prefix="two_")
+    net.initialize()
+    l2 = gluon.loss.L2Loss()
+
+    def loss_fn(scores, value, label, target):
+        return LOSS(scores, label) + l2(value, target)
+
+    metrics = {"acc": accuracy, "mae": lambda o, lab: nd.abs(o[1] - lab[1])}
+    history = train(net, data, loss_fn, lr=0.05, num_epochs=4, test_data=data,
+                    metrics=metrics, num_inputs=2)
+    assert {"train_mae", "test_mae", "test_acc"} <= set(history)
+    assert history["train_loss"][-1] < history["train_loss"][0]
+    final = evaluate(net, data, loss_fn, metrics, num_inputs=2)
+    assert final["mae"] == pytest.approx(history["test_mae"][-1])
+
+
+def test_bad_arguments():
+    data = gluon.data.DataLoader(_toy_data(), batch_size=8)
+    with pytest.raises(ValueError, match="give num_epochs, max_steps or both"):
+        train(_net(), data, LOSS)
+    with pytest.raises(ValueError, match="max_steps must be an int >= 1, got 0"):
+        train(_net(), data, LOSS, max_steps=0)
+    with pytest.raises(ValueError, match="a batch has 2 entries but num_inputs=2"):
+        train(_net(), data, LOSS, num_epochs=1, num_inputs=2)
+    with pytest.raises(ValueError, match="evaluate got no batches"):
+        evaluate(_net(), [])
+    with pytest.raises(ValueError, match="train got no batches"):
+        train(_net(), [], LOSS, num_epochs=1)
+
+
+def test_plot_history_and_bars():
+    history = {"epoch": [1, 2], "train_loss": [1.0, 0.5], "test_loss": [1.2, 0.7]}
+    fig = plot_history(history, ["train_loss", "test_loss"], "Loss", "loss")
+    ax = fig.axes[0]
+    assert ax.get_title() == "Loss" and ax.get_xlabel() == "epoch" and len(ax.lines) == 2
+    with pytest.raises(ValueError, match=r"history has no \['test_acc'\]"):
+        plot_history(history, ["test_acc"], "Accuracy", "accuracy")
+    fig2 = plot_bars({"a": 0.5, "b": 0.75}, "Comparison", "accuracy")
+    assert len(fig2.axes[0].patches) == 2 and fig2.axes[0].get_ylabel() == "accuracy"
+    plt.close("all")

@@ -1,0 +1,168 @@
+"""One training loop and one evaluation function for every notebook that trains.
+
+Batches are tuples: the first `num_inputs` entries go into the network, the
+rest are labels. The network may return one output or a tuple of outputs; the
+loss function is called as `loss_fn(*outputs, *labels)` and returns one loss
+per example. A metric is a function `metric(outputs, labels)` of the two tuples
+that returns one value per example (1.0/0.0 for a correct/wrong class, an
+absolute error, ...); the reported value is its mean over the examples seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+import mxnet as mx
+import numpy as np
+from mxnet import autograd, gluon, nd
+
+Metric = Callable[[tuple, tuple], nd.NDArray]
+
+
+def accuracy(outputs: tuple, labels: tuple) -> nd.NDArray:
+    """Per-example correctness (1.0 or 0.0) of the first output's arg-max
+    against the first label: outputs[0] (batch, classes), labels[0] (batch,).
+    Introduced in notebooks/07_multi_input_output_data.ipynb."""
+    predicted = outputs[0].argmax(axis=1)
+    return (predicted == labels[0].astype("float32").reshape((-1,))).astype("float32")
+
+
+def _as_tuple(x: object) -> tuple:
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _split(batch: object, num_inputs: int) -> tuple[tuple, tuple]:
+    batch = _as_tuple(batch)
+    if len(batch) <= num_inputs:
+        raise ValueError(
+            f"a batch has {len(batch)} entries but num_inputs={num_inputs}: "
+            "at least one entry must be left over as a label"
+        )
+    return batch[:num_inputs], batch[num_inputs:]
+
+
+class _Means:
+    """Running sums of per-example values, turned into means."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.sums = {name: 0.0 for name in names}
+        self.count = 0
+
+    def add(self, values: Mapping[str, nd.NDArray], batch_size: int) -> None:
+        for name, value in values.items():
+            self.sums[name] += float(value.sum().asscalar())
+        self.count += batch_size
+
+    def means(self) -> dict[str, float]:
+        return {name: total / max(self.count, 1) for name, total in self.sums.items()}
+
+
+def evaluate(
+    net: gluon.Block,
+    data: Iterable,
+    loss_fn: Callable | None = None,
+    metrics: Mapping[str, Metric] | None = None,
+    num_inputs: int = 1,
+) -> dict[str, float]:
+    """Mean loss (if `loss_fn` is given) and mean of each metric over `data`.
+
+    `data` yields batches (inputs..., labels...) as a Gluon DataLoader does;
+    `metrics` defaults to {"acc": accuracy}. Runs in prediction mode (no
+    autograd recording). Returns a dict such as {"loss": 0.31, "acc": 0.92}.
+    Introduced in notebooks/07_multi_input_output_data.ipynb.
+    """
+    metrics = {"acc": accuracy} if metrics is None else dict(metrics)
+    names = (["loss"] if loss_fn is not None else []) + list(metrics)
+    means = _Means(names)
+    for batch in data:
+        inputs, labels = _split(batch, num_inputs)
+        outputs = _as_tuple(net(*inputs))
+        values = {name: fn(outputs, labels) for name, fn in metrics.items()}
+        if loss_fn is not None:
+            values["loss"] = loss_fn(*outputs, *labels)
+        means.add(values, labels[0].shape[0])
+    if means.count == 0:
+        raise ValueError("evaluate got no batches: the data is empty")
+    return means.means()
+
+
+def train(
+    net: gluon.Block,
+    train_data: Iterable,
+    loss_fn: Callable,
+    trainer: gluon.Trainer | None = None,
+    *,
+    lr: float = 0.1,
+    optimizer: str = "sgd",
+    num_epochs: int | None = None,
+    max_steps: int | None = None,
+    test_data: Iterable | None = None,
+    metrics: Mapping[str, Metric] | None = None,
+    num_inputs: int = 1,
+    seed: int | None = None,
+    verbose: bool = False,
+) -> dict[str, list[float]]:
+    """Train `net` and return its history: one entry per epoch in each list.
+
+    Without `trainer`, one is made over all of `net.collect_params()` with
+    `optimizer` and learning rate `lr`; per-parameter learning rates are set
+    with each Parameter's `lr_mult`, or by passing your own trainer. Training
+    stops after `num_epochs` epochs or `max_steps` updates, whichever comes
+    first (give at least one); an epoch cut short by the step budget counts.
+    `seed`, if given, seeds NumPy and MXNet first, so the DataLoader's shuffle
+    is the same on every call. The history has "epoch", "step" (updates so
+    far), "train_loss" and "train_<metric>" (means over the epoch's batches,
+    measured while training) and, with `test_data`, "test_loss" and
+    "test_<metric>" from `evaluate`. With `verbose=True` it prints one line of
+    rounded numbers per epoch and nothing else. Metrics default to
+    {"acc": accuracy}. Introduced in notebooks/07_multi_input_output_data.ipynb.
+    """
+    if num_epochs is None and max_steps is None:
+        raise ValueError("give num_epochs, max_steps or both: got neither")
+    for name, value in (("num_epochs", num_epochs), ("max_steps", max_steps)):
+        if value is not None and (not isinstance(value, int) or value < 1):
+            raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+    if seed is not None:
+        np.random.seed(seed)
+        mx.random.seed(seed)
+    metrics = {"acc": accuracy} if metrics is None else dict(metrics)
+    if trainer is None:
+        trainer = gluon.Trainer(net.collect_params(), optimizer, {"learning_rate": lr})
+    keys = ["epoch", "step", "train_loss"] + [f"train_{m}" for m in metrics]
+    if test_data is not None:
+        keys += ["test_loss"] + [f"test_{m}" for m in metrics]
+    history: dict[str, list[float]] = {key: [] for key in keys}
+    step, epoch = 0, 0
+    while (num_epochs is None or epoch < num_epochs) and (max_steps is None or step < max_steps):
+        epoch += 1
+        means = _Means(["loss", *metrics])
+        for batch in train_data:
+            inputs, labels = _split(batch, num_inputs)
+            with autograd.record():
+                outputs = _as_tuple(net(*inputs))
+                loss = loss_fn(*outputs, *labels)
+            loss.backward()
+            batch_size = labels[0].shape[0]
+            trainer.step(batch_size)
+            step += 1
+            values = {name: fn(outputs, labels) for name, fn in metrics.items()}
+            means.add({"loss": loss, **values}, batch_size)
+            if max_steps is not None and step >= max_steps:
+                break
+        if means.count == 0:
+            raise ValueError("train got no batches: the training data is empty")
+        row: dict[str, float] = {"epoch": epoch, "step": step}
+        row.update({f"train_{name}": value for name, value in means.means().items()})
+        if test_data is not None:
+            scores = evaluate(net, test_data, loss_fn, metrics, num_inputs)
+            row.update({f"test_{name}": value for name, value in scores.items()})
+        for key in keys:
+            history[key].append(row[key])
+        if verbose:
+            print(
+                "  ".join(
+                    f"{key} {row[key]}" if key in ("epoch", "step") else f"{key} {row[key]:.4f}"
+                    for key in keys
+                )
+            )
+    return history
