@@ -13,15 +13,23 @@ from utils.conv import (
     corr2d_multi_in_out_1x1,
     pad2d,
 )
+from utils.data import load_digits_dataset
+from utils.pool import pool2d
 from utils.shapes import output_shape
+from utils.train import accuracy, evaluate, train
 
 __all__ = [
+    "accuracy",
     "conv2d",
     "convolve2d",
     "corr2d",
     "corr2d_multi_in",
     "corr2d_multi_in_out",
     "corr2d_multi_in_out_1x1",
+    "evaluate",
+    "load_digits_dataset",
     "output_shape",
     "pad2d",
+    "pool2d",
+    "train",
 ]

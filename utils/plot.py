@@ -133,10 +133,365 @@ def plot_curves(
 
 # ---- figures of notebooks 01 (cross-correlation) ---------------------------
 
+
+def draw_corr2d_windows(
+    X: object,
+    K: object,
+    suptitle: str = "Which window of X gives each output element",
+    size: float = 2.2,
+) -> Figure:
+    """Show, row by row, which window of `X` produces each element of corr2d(X, K).
+
+    `X` is (h, w) and `K` is (kh, kw), small enough to print every cell. Row n of
+    the figure handles output element n (in row-major order): X with that window
+    outlined, K, and the output Y of shape (h - kh + 1, w - kw + 1) with the
+    element outlined in the same colour and its sum of products as the title.
+    Introduced in notebooks/01_cross_correlation.ipynb.
+    """
+    x, k = to_numpy(X), to_numpy(K)
+    if x.ndim != 2 or k.ndim != 2:
+        raise ValueError(f"X and K must be 2-D, got shapes {x.shape} and {k.shape}")
+    (h, w), (kh, kw) = x.shape, k.shape
+    if kh > h or kw > w:
+        raise ValueError(f"kernel of shape {k.shape} is larger than the input of shape {x.shape}")
+    oh, ow = h - kh + 1, w - kw + 1
+    y = np.array(
+        [[(x[i:i + kh, j:j + kw] * k).sum() for j in range(ow)] for i in range(oh)]
+    )
+    colors = ("tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:brown")
+    fig, axes = plt.subplots(oh * ow, 3, figsize=(3 * size, oh * ow * size), squeeze=False)
+    for n, (i, j) in enumerate((i, j) for i in range(oh) for j in range(ow)):
+        color = (colors[n % len(colors)],)
+        window = x[i:i + kh, j:j + kw]
+        terms = " + ".join(f"{a:g}·{b:g}" for a, b in zip(window.flat, k.flat, strict=True))
+        draw_grid(axes[n, 0], x, f"X, window at ({i}, {j})", highlight=[(i, j, kh, kw)],
+                  colors=color)
+        draw_grid(axes[n, 1], k, "K")
+        draw_grid(axes[n, 2], y, highlight=[(i, j, 1, 1)], colors=color)
+        axes[n, 2].set_title(f"Y[{i}, {j}] =\n{terms} = {y[i, j]:g}", fontsize=9)
+    fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
 # ---- figures of notebooks 02-03 (learning a kernel; padding and stride) -----
+
+
+def _padded_windows(
+    out_hw: tuple[int, int], kernel_hw: tuple[int, int], stride_hw: tuple[int, int]
+) -> list[tuple[int, int, int, int]]:
+    """(row, col, kh, kw) of every window, in padded-input coordinates, row by row."""
+    (oh, ow), (kh, kw), (sh, sw) = out_hw, kernel_hw, stride_hw
+    return [(i * sh, j * sw, kh, kw) for i in range(oh) for j in range(ow)]
+
+
+def _hatch_unvisited(
+    ax: Axes, shape: tuple[int, int], windows: Sequence[tuple[int, int, int, int]]
+) -> None:
+    """Hatch the cells of an (h, w) grid that no (row, col, kh, kw) window covers."""
+    visited = np.zeros(shape, dtype=bool)
+    for r, c, kh, kw in windows:
+        visited[r : r + kh, c : c + kw] = True
+    for r, c in zip(*np.nonzero(~visited), strict=True):
+        ax.add_patch(
+            Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, hatch="///", edgecolor="0.55", lw=0)
+        )
+
+
+def draw_padded(
+    ax: Axes,
+    values: object,
+    pads: tuple[int, int, int, int],
+    windows: Sequence[tuple[int, int, int, int]] = (),
+    title: str = "",
+    centres: bool = False,
+    unvisited: bool = False,
+) -> Axes:
+    """Draw `values` (h, w) surrounded by zeros, with the padding shaded grey.
+
+    `pads` is (top, bottom, left, right), so uneven padding can be drawn too;
+    `windows` are (row, col, kh, kw) blocks in padded coordinates, outlined by
+    `draw_grid`; with `centres=True` a dot marks the centre of each window (on a
+    cell for an odd kernel, on a grid corner for an even one); with
+    `unvisited=True` the cells no window covers are hatched.
+    Introduced in notebooks/03_padding_and_stride.ipynb.
+    """
+    a = to_numpy(values)
+    top, bottom, left, right = pads
+    padded = np.pad(a, ((top, bottom), (left, right)))
+    H, W = padded.shape
+    border = [(0, 0, top, W), (H - bottom, 0, bottom, W), (0, 0, H, left), (0, W - right, H, right)]
+    draw_grid(ax, padded, title, highlight=windows, shade=[b for b in border if b[2] and b[3]])
+    if centres:
+        for r, c, kh, kw in windows:
+            x, y = c + (kw - 1) / 2, r + (kh - 1) / 2
+            ax.plot(x, y, marker="o", markersize=18, markerfacecolor="none", markeredgecolor="k")
+    if unvisited:
+        _hatch_unvisited(ax, padded.shape, windows)
+    return ax
+
+
+def plot_strided_windows(
+    X: object,
+    K: object,
+    Y: object,
+    padding: int | tuple[int, int],
+    stride: int | tuple[int, int],
+    title: str,
+) -> Figure:
+    """The zero-padded input with each window the kernel visits, the kernel, and the output.
+
+    X (h, w), K (kh, kw) and Y = corr2d(X, K, padding, stride) are drawn side by
+    side; window number n of the input and output element n share a colour
+    (outputs counted row by row; colours repeat after four). Cells of the padded
+    input that no window reads are hatched.
+    Introduced in notebooks/03_padding_and_stride.ipynb.
+    """
+    from utils._checks import pair
+
+    y = to_numpy(Y)
+    ph, pw = pair(padding, "padding", 0)
+    windows = _padded_windows(y.shape, to_numpy(K).shape, pair(stride, "stride", 1))
+    fig, axes = plt.subplots(1, 3, figsize=(11, 4), gridspec_kw={"width_ratios": [5, 2.5, 2.5]})
+    draw_padded(
+        axes[0], X, (ph, ph, pw, pw), windows, f"input padded by {padding}, stride {stride}",
+        unvisited=True,
+    )
+    draw_grid(axes[1], K, "kernel")
+    cells = [(i, j, 1, 1) for i in range(y.shape[0]) for j in range(y.shape[1])]
+    draw_grid(axes[2], y, "output", highlight=cells)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_kernel_centres(X: object, kernel_sizes: Sequence[int], title: str) -> Figure:
+    """How odd and even kernels sit over the input when the output keeps its size.
+
+    For each kernel size k the (h, w) input X gets k - 1 rows and columns of
+    padding in total: ceil((k - 1) / 2) on top and left, floor((k - 1) / 2) on
+    bottom and right, as the article suggests. The windows of the first and last
+    output element are outlined and their centres dotted: on a cell for odd k,
+    between cells for even k. Introduced in notebooks/03_padding_and_stride.ipynb.
+    """
+    h, w = to_numpy(X).shape
+    n = len(kernel_sizes)
+    fig, axes = plt.subplots(1, n, figsize=(4 * n, 4), squeeze=False)
+    for ax, k in zip(axes[0], kernel_sizes, strict=True):
+        before, after = k // 2, (k - 1) // 2
+        windows = [(0, 0, k, k), (h - 1, w - 1, k, k)]
+        title_k = f"k = {k}: padding {before} before, {after} after"
+        draw_padded(ax, X, (before, after, before, after), windows, title_k, centres=True)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_unvisited(
+    shapes: Sequence[tuple[int, int]],
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int],
+    title: str,
+) -> Figure:
+    """Inputs of different sizes that give the same output size under a stride.
+
+    For each (h, w) in `shapes`, the input numbered 0, 1, 2, ... is drawn with
+    every window of the kernel outlined (no padding) and the cells no window
+    reads hatched. Introduced in notebooks/03_padding_and_stride.ipynb.
+    """
+    from utils._checks import pair
+    from utils.shapes import output_shape
+
+    k, s = pair(kernel_size, "kernel_size", 1), pair(stride, "stride", 1)
+    fig, axes = plt.subplots(len(shapes), 1, figsize=(7, 2.6 * len(shapes)), squeeze=False)
+    for ax, (h, w) in zip(axes[:, 0], shapes, strict=True):
+        out = output_shape((h, w), k, stride=s)
+        windows = _padded_windows(out, k, s)
+        title_hw = f"input {h}x{w} -> output {out[0]}x{out[1]}"
+        draw_grid(ax, np.arange(h * w).reshape(h, w), title_hw, highlight=windows)
+        _hatch_unvisited(ax, (h, w), windows)
+    fig.suptitle(title + "\n(hatched: never read by any window)")
+    fig.tight_layout()
+    return fig
+
 
 # ---- figures of notebooks 04-06 (channels; 1x1 convolution; pooling) --------
 
+
+def draw_channel_sum(
+    X: object,
+    K: object,
+    parts: object,
+    Y: object,
+    suptitle: str = "Per-channel cross-correlations add up to the output",
+    size: float = 2.2,
+) -> Figure:
+    """Show how a multi-input-channel cross-correlation adds per-channel results.
+
+    `X` is (c_i, h, w), `K` is (c_i, kh, kw), `parts` is (c_i, h', w') with
+    parts[c] = corr2d(X[c], K[c]), and `Y` (h', w') is their sum. Row c of the
+    figure shows X[c] and K[c] (first window outlined) and parts[c]; a panel on
+    the right shows Y, its element (0, 0) titled with the sum of the parts.
+    Introduced in notebooks/04_channels.ipynb.
+    """
+    x, k, p, y = (to_numpy(a) for a in (X, K, parts, Y))
+    if x.ndim != 3 or k.ndim != 3 or p.ndim != 3 or y.ndim != 2:
+        raise ValueError(
+            f"need X (c_i, h, w), K (c_i, kh, kw), parts (c_i, h', w') and Y (h', w'), "
+            f"got shapes {x.shape}, {k.shape}, {p.shape} and {y.shape}"
+        )
+    if not (x.shape[0] == k.shape[0] == p.shape[0]) or p.shape[1:] != y.shape:
+        raise ValueError(
+            f"shapes do not fit together: X {x.shape}, K {k.shape}, parts {p.shape}, Y {y.shape}"
+        )
+    c_i, (kh, kw) = x.shape[0], k.shape[1:]
+    fig = plt.figure(figsize=(4 * size, c_i * size))
+    grid = fig.add_gridspec(c_i, 4)
+    for c in range(c_i):
+        draw_grid(fig.add_subplot(grid[c, 0]), x[c], f"X[{c}] (input channel {c})",
+                  highlight=[(0, 0, kh, kw)])
+        draw_grid(fig.add_subplot(grid[c, 1]), k[c], f"K[{c}]")
+        draw_grid(fig.add_subplot(grid[c, 2]), p[c], f"corr2d(X[{c}], K[{c}])",
+                  highlight=[(0, 0, 1, 1)])
+    terms = " + ".join(f"{v:g}" for v in p[:, 0, 0])
+    draw_grid(fig.add_subplot(grid[:, 3]), y,
+              f"Y = sum over channels\nY[0, 0] = {terms} = {y[0, 0]:g}",
+              highlight=[(0, 0, 1, 1)])
+    fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def draw_shift_comparison(
+    before: Sequence[object],
+    after: Sequence[object],
+    titles: Sequence[str],
+    suptitle: str,
+    size: float = 2.6,
+) -> Figure:
+    """Two rows of small arrays, the second shaded where it differs from the first.
+
+    `before` and `after` are matching lists of 2-D arrays (the same shape pairwise),
+    for example an image, a detector's output and its pooled output, computed
+    once on the original image and once on a shifted copy; `titles` names the
+    columns. Cells of the second row whose value changed are shaded grey.
+    Introduced in notebooks/06_pooling.ipynb.
+    """
+    if not len(before) == len(after) == len(titles):
+        raise ValueError(f"{len(before)} before, {len(after)} after and {len(titles)} titles")
+    fig, axes = plt.subplots(2, len(titles), figsize=(size * 1.3 * len(titles), 2 * size),
+                             squeeze=False)
+    for n, (b, a, title) in enumerate(zip(before, after, titles, strict=True)):
+        b, a = to_numpy(b), to_numpy(a)
+        if b.shape != a.shape:
+            raise ValueError(f"column {title!r}: shapes {b.shape} and {a.shape} differ")
+        changed = [(int(r), int(c), 1, 1) for r, c in np.argwhere(b != a)]
+        draw_grid(axes[0, n], b, f"{title}\n(original)")
+        draw_grid(axes[1, n], a, f"{title}\n(shifted; {len(changed)} of {a.size} changed)",
+                  shade=changed)
+    fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
 # ---- figures of notebooks 07-08 (multi-input data; fine-tuning) -------------
 
+
+def plot_history(
+    history: Mapping[str, Sequence[float]],
+    keys: Sequence[str],
+    title: str,
+    ylabel: str,
+    ax: Axes | None = None,
+) -> Figure:
+    """Plot some lists of a training history (as `utils.train` returns) per epoch.
+
+    `history` maps names such as "train_loss" or "test_acc" to one value per
+    epoch and has an "epoch" list used as the x axis; `keys` picks the curves.
+    Introduced in notebooks/07_multi_input_output_data.ipynb.
+    """
+    missing = [key for key in [*keys, "epoch"] if key not in history]
+    if missing:
+        raise ValueError(f"history has no {missing}; it has {sorted(history)}")
+    curves = {key: history[key] for key in keys}
+    return plot_curves(curves, title, "epoch", ylabel, x=history["epoch"], ax=ax)
+
+
+def plot_bars(
+    values: Mapping[str, float],
+    title: str,
+    ylabel: str,
+    ax: Axes | None = None,
+    fmt: str = "{:.3f}",
+) -> Figure:
+    """Bar chart of one number per label, each bar annotated with its value.
+
+    Used to compare methods, e.g. {"from scratch": 0.71, "frozen": 0.88}.
+    Introduced in notebooks/08_finetuning.ipynb.
+    """
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6, 4))
+    else:
+        fig = ax.figure
+    labels = list(values)
+    heights = [float(values[label]) for label in labels]
+    bars = ax.bar(range(len(labels)), heights, color="tab:blue")
+    for bar, height in zip(bars, heights, strict=True):
+        ax.text(bar.get_x() + bar.get_width() / 2, height, fmt.format(height),
+                ha="center", va="bottom")
+    ax.set_xticks(range(len(labels)))
+    ax.set_xticklabels(labels)
+    if heights and max(heights) > 0:
+        ax.set_ylim(0, 1.12 * max(heights))  # room for the value labels
+    ax.set_title(title)
+    ax.set_xlabel("method")
+    ax.set_ylabel(ylabel)
+    fig.tight_layout()
+    return fig
+
+
 # ---- figures of notebook 09 (computing convolution fast) --------------------
+
+
+def draw_im2col(X: object, K: object, title: str) -> Figure:
+    """Show im2col on a small example: the windows of `X` and the matrix they become.
+
+    `X` is (h, w) and `K` (kh, kw); the left panel outlines each of the
+    (h - kh + 1) (w - kw + 1) windows in its own colour, the right panel the
+    matching row of the im2col matrix (one row per window, kh kw columns).
+    Introduced in notebooks/09_computing_convolution_fast.ipynb.
+    """
+    x, k = to_numpy(X), to_numpy(K)
+    if x.ndim != 2 or k.ndim != 2 or k.shape[0] > x.shape[0] or k.shape[1] > x.shape[1]:
+        raise ValueError(f"need a 2-D X at least as large as a 2-D K, got {x.shape} and {k.shape}")
+    (kh, kw), (oh, ow) = k.shape, (x.shape[0] - k.shape[0] + 1, x.shape[1] - k.shape[1] + 1)
+    corners = [(i, j) for i in range(oh) for j in range(ow)]
+    cols = np.array([x[i : i + kh, j : j + kw].ravel() for i, j in corners])
+    fig, (left, right) = plt.subplots(
+        1, 2, figsize=(3 + 0.6 * (x.shape[1] + kh * kw), 1 + 0.6 * max(x.shape[0], len(corners)))
+    )
+    draw_grid(left, x, "input X: one window per output element",
+              highlight=[(i, j, kh, kw) for i, j in corners])
+    draw_grid(right, cols, f"im2col matrix: {len(corners)} windows x {kh * kw} values",
+              highlight=[(r, 0, 1, kh * kw) for r in range(len(corners))])
+    right.set_xlabel("position in the window (row-major)")
+    right.set_ylabel("window (output element)")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_timings(times_ms: Mapping[str, float], title: str, ax: Axes | None = None) -> Figure:
+    """Bar chart of median times in milliseconds on a log axis, one bar per implementation.
+
+    A thin layer over `plot_bars` for values that span several orders of magnitude.
+    Introduced in notebooks/09_computing_convolution_fast.ipynb.
+    """
+    if not times_ms or min(times_ms.values()) <= 0:
+        raise ValueError(f"need positive times, got {dict(times_ms)!r}")
+    fig = plot_bars(times_ms, title, "median time per call (ms, log scale)", ax=ax, fmt="{:.3g}")
+    ax = ax or fig.axes[0]
+    ax.set_yscale("log")
+    ax.set_ylim(min(times_ms.values()) / 3, max(times_ms.values()) * 5)
+    ax.set_xlabel("implementation")
+    ax.tick_params(axis="x", labelrotation=15)
+    fig.tight_layout()
+    return fig
