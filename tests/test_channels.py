@@ -1,5 +1,7 @@
 """Tests of the multi-channel helpers of utils.conv against MXNet's convolution."""
 
+import re
+
 import numpy as np
 import pytest
 from mxnet import nd
@@ -155,3 +157,13 @@ def test_bad_padding_or_stride_is_a_value_error(fn):
 def test_non_array_is_a_type_error(fn):
     with pytest.raises(TypeError, match="X must be an mxnet.nd.NDArray or a numpy.ndarray"):
         fn([[[1.0]]], nd.ones((1, 1, 1, 1)))
+
+
+@pytest.mark.parametrize(
+    "func, K_shape",
+    [(corr2d_multi_in, (2, 4, 2)), (corr2d_multi_in_out, (3, 2, 4, 2))],
+)
+def test_kernel_too_large_names_the_callers_shapes(func, K_shape):
+    expected = re.escape(f"kernel of shape {K_shape}") + ".*" + re.escape("(2, 3, 3)")
+    with pytest.raises(ValueError, match=expected):
+        func(nd.ones((2, 3, 3)), nd.ones(K_shape))

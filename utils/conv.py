@@ -7,7 +7,7 @@ batched multi-channel version; the others reshape their inputs for it.
 
 from __future__ import annotations
 
-from mxnet import nd
+from mxnet import autograd, nd
 
 from utils._checks import Pair, as_nd, check_ndim, pair
 from utils.shapes import output_shape
@@ -38,6 +38,8 @@ def pad2d(X: nd.NDArray, padding: Pair) -> nd.NDArray:
     X = as_nd(X, "X")
     if X.ndim < 2:
         raise ValueError(f"X must have at least two axes (..., h, w), got shape {X.shape}")
+    if 0 in X.shape:
+        raise ValueError(f"X is empty: shape {X.shape}")
     ph, pw = pair(padding, "padding", 0)
     if ph == 0 and pw == 0:
         return X
@@ -60,10 +62,12 @@ def conv2d(
     X has shape (N, C_in, H, W), weight (C_out, C_in, kh, kw), bias (C_out,) or
     None; padding (zeros, per side) and stride are ints or (h, w) pairs. Returns
     (N, C_out, H', W') with (H', W') = `output_shape((H, W), (kh, kw), padding, stride)`.
-    The input is zero-padded and moved to channels-last; then, for each of the
-    kh * kw kernel offsets, the input pixels that offset touches form a matrix
-    of shape (N H' W', C_in), and one matrix product with that offset's
-    (C_out, C_in) weights gives its contribution; the contributions are summed.
+    The input is zero-padded and moved to channels-last; each kernel offset then
+    contributes one matrix product of the input pixels it touches, shape
+    (N H' W', C_in), with that offset's (C_out, C_in) weights, and the
+    contributions are summed. With stride 1 those pixel matrices are shifted
+    views of one flattened copy of the input, so nothing is copied per offset
+    (the "flat shift" of notebook 09, see `_conv2d_flat_shift`).
     Introduced in notebooks/09_computing_convolution_fast.ipynb.
     """
     X = as_nd(X, "X")
@@ -80,10 +84,94 @@ def conv2d(
     if bias is not None:
         bias = as_nd(bias, "bias")
         if bias.shape != (c_out,):
-            raise ValueError(f"bias must have shape ({c_out},) for weight {weight.shape}, got {bias.shape}")
+            raise ValueError(
+                f"bias must have shape ({c_out},) for weight {weight.shape}, got {bias.shape}"
+            )
     oh, ow = _fitted_output((h, w), (kh, kw), padding, stride, X.shape, weight.shape)
-    sh, sw = pair(stride, "stride", 1)
+    if pair(stride, "stride", 1) == (1, 1):
+        return _conv2d_flat_shift(X, weight, bias, pair(padding, "padding", 0), (oh, ow))
+    return _conv2d_strided(X, weight, bias, padding, pair(stride, "stride", 1), (oh, ow))
 
+
+def _conv2d_flat_shift(
+    X: nd.NDArray,
+    weight: nd.NDArray,
+    bias: nd.NDArray | None,
+    padding: tuple[int, int],
+    out_hw: tuple[int, int],
+) -> nd.NDArray:
+    """Stride-1 `conv2d` as kh * kw matrix products on shifted views of one flat matrix.
+
+    The padded input is stored channels-last and flattened to one long row of
+    pixels, so moving the kernel by one row or column is a shift by a fixed
+    number of pixels. With width Wp, output pixel r (flat index in the padded
+    grid) is the sum over kernel rows i of the kw pixels starting at
+    r + i * Wp, times that row's weights. Cutting the flat buffer into chunks of
+    kw consecutive pixels (starting at pixel t + i * Wp) gives, by a reshape and
+    without copying, the matrix of every output pixel r = kw * q + t for kernel
+    row i; one matrix product of shape (Q, kw C_in) x (kw C_in, C_out) per
+    (t, i) pair does the work. Pixels whose window straddles a row or image
+    border are computed too and cropped at the end.
+    """
+    n, c_in, h, w = X.shape
+    c_out, _, kh, kw = weight.shape
+    (ph, pw), (oh, ow) = padding, out_hw
+    hp = h + 2 * ph
+    # Width of the flat grid: at least one spare zero column after the padding,
+    # rounded up to a multiple of kw so that the grid has n * hp * wp / kw chunks.
+    wp = -(-(w + 2 * pw + 1) // kw) * kw
+    chunks = n * hp * wp // kw
+    q = chunks - (kh - 1) * wp // kw - 1  # chunks every view can hold
+    # Channels-last first; padding one row of w * C_in numbers by pw * C_in zeros on the
+    # left pads it by pw pixels (a little faster than padding NCHW, then transposing).
+    rows_in = X.transpose((0, 2, 3, 1)).reshape((1, n, h, w * c_in))
+    flat = nd.pad(
+        rows_in, mode="constant", pad_width=(0, 0, 0, 0, ph, ph, pw * c_in, (wp - w - pw) * c_in)
+    ).reshape((-1,))  # (n hp wp C_in,): pixel after pixel, channels-last
+    rows = weight.transpose((2, 0, 3, 1)).reshape((kh, c_out, kw * c_in))  # one per kernel row
+
+    def product(t: int, i: int, out: nd.NDArray | None = None) -> nd.NDArray:
+        start = (t + i * wp) * c_in
+        view = flat[start : start + q * kw * c_in].reshape((q, kw * c_in))
+        b = bias if i == 0 else None
+        kwargs = {} if out is None else {"out": out}
+        return nd.FullyConnected(
+            view, rows[i], b, no_bias=b is None, num_hidden=c_out, flatten=False, **kwargs
+        )
+
+    if autograd.is_recording():
+        # Writes into a preallocated buffer are not recorded: build it functionally.
+        parts = [nd.add_n(*[product(t, i) for i in range(kh)]) for t in range(kw)]
+        acc = nd.pad(
+            nd.stack(*parts).expand_dims(0),
+            mode="constant",
+            pad_width=(0, 0, 0, 0, 0, chunks - q, 0, 0),
+        )[0]
+    else:
+        acc = nd.empty((kw, chunks, c_out))  # rows q and beyond stay unused
+        for t in range(kw):
+            dst = acc[t][:q]
+            product(t, 0, out=dst)
+            if kh > 1:
+                nd.add_n(dst, *[product(t, i) for i in range(1, kh)], out=dst)
+    # Chunk q of phase t is pixel kw * q + t: interleave the phases back into the grid.
+    Y = acc.transpose((1, 0, 2)).reshape((n, hp, wp, c_out))
+    return nd.slice(Y, begin=(None, 0, 0, None), end=(None, oh, ow, None)).transpose((0, 3, 1, 2))
+
+
+def _conv2d_strided(
+    X: nd.NDArray,
+    weight: nd.NDArray,
+    bias: nd.NDArray | None,
+    padding: Pair,
+    stride: tuple[int, int],
+    out_hw: tuple[int, int],
+) -> nd.NDArray:
+    """`conv2d` for any stride: for each kernel offset, a strided slice of the padded
+    channels-last input, shape (N H' W', C_in), times that offset's (C_out, C_in) weights."""
+    n, c_in = X.shape[:2]
+    c_out, _, kh, kw = weight.shape
+    (sh, sw), (oh, ow) = stride, out_hw
     Xp = pad2d(X, padding).transpose((0, 2, 3, 1))  # (N, H + 2 p_h, W + 2 p_w, C_in)
     Wk = weight.transpose((2, 3, 0, 1))  # (kh, kw, C_out, C_in)
     terms = []
@@ -95,9 +183,8 @@ def conv2d(
                 end=(None, i + sh * (oh - 1) + 1, j + sw * (ow - 1) + 1, None),
                 step=(None, sh, sw, None),
             )
-            terms.append(
-                nd.FullyConnected(patch.reshape((-1, c_in)), Wk[i, j], no_bias=True, num_hidden=c_out)
-            )
+            patch = patch.reshape((-1, c_in))
+            terms.append(nd.FullyConnected(patch, Wk[i, j], no_bias=True, num_hidden=c_out))
     Y = terms[0] if len(terms) == 1 else nd.add_n(*terms)
     Y = Y.reshape((n, oh, ow, c_out)).transpose((0, 3, 1, 2))
     if bias is not None:
@@ -120,7 +207,9 @@ def corr2d(X: nd.NDArray, K: nd.NDArray, padding: Pair = 0, stride: Pair = 1) ->
     check_ndim(X, 2, "X", "(h, w)")
     check_ndim(K, 2, "K", "(kh, kw)")
     oh, ow = _fitted_output(X.shape, K.shape, padding, stride, X.shape, K.shape)
-    Y = conv2d(X.reshape((1, 1) + X.shape), K.reshape((1, 1) + K.shape), padding=padding, stride=stride)
+    Y = conv2d(
+        X.reshape((1, 1) + X.shape), K.reshape((1, 1) + K.shape), padding=padding, stride=stride
+    )
     return Y.reshape((oh, ow))
 
 
@@ -135,34 +224,49 @@ def convolve2d(X: nd.NDArray, K: nd.NDArray, padding: Pair = 0, stride: Pair = 1
     return corr2d(X, nd.flip(K, axis=(0, 1)), padding=padding, stride=stride)
 
 
-def corr2d_multi_in(X: nd.NDArray, K: nd.NDArray, padding: Pair = 0, stride: Pair = 1) -> nd.NDArray:
+def _channel_inputs(
+    X: object, K: object, k_layout: str, k_channel_axis: int, padding: Pair, stride: Pair
+) -> tuple[nd.NDArray, nd.NDArray, tuple[int, int]]:
+    """Check a (c_i, h, w) input and a kernel whose axis `k_channel_axis` holds c_i.
+
+    Returns both as float32 NDArrays and the output (h', w'); every problem is a
+    ValueError that names the caller's own shapes.
+    """
+    X = as_nd(X, "X")
+    K = as_nd(K, "K")
+    check_ndim(X, 3, "X", "(c_i, h, w)")
+    check_ndim(K, len(k_layout.split(",")), "K", k_layout)
+    if X.shape[0] != K.shape[k_channel_axis]:
+        raise ValueError(
+            f"X has {X.shape[0]} channels (shape {X.shape}) but K expects "
+            f"{K.shape[k_channel_axis]} (shape {K.shape})"
+        )
+    out = _fitted_output(X.shape[1:], K.shape[-2:], padding, stride, X.shape, K.shape)
+    return X, K, out
+
+
+def corr2d_multi_in(
+    X: nd.NDArray, K: nd.NDArray, padding: Pair = 0, stride: Pair = 1
+) -> nd.NDArray:
     """Cross-correlation summed over input channels.
 
     X (c_i, h, w) and K (c_i, kh, kw) -> (h', w'): each channel of X is
     cross-correlated with the matching channel of K and the results are added.
     Introduced in notebooks/04_channels.ipynb.
     """
-    X = as_nd(X, "X")
-    K = as_nd(K, "K")
-    check_ndim(X, 3, "X", "(c_i, h, w)")
-    check_ndim(K, 3, "K", "(c_i, kh, kw)")
-    if X.shape[0] != K.shape[0]:
-        raise ValueError(f"X has {X.shape[0]} channels (shape {X.shape}) but K has {K.shape[0]} (shape {K.shape})")
+    X, K, _ = _channel_inputs(X, K, "(c_i, kh, kw)", 0, padding, stride)
     return conv2d(X.expand_dims(0), K.expand_dims(0), padding=padding, stride=stride)[0, 0]
 
 
-def corr2d_multi_in_out(X: nd.NDArray, K: nd.NDArray, padding: Pair = 0, stride: Pair = 1) -> nd.NDArray:
+def corr2d_multi_in_out(
+    X: nd.NDArray, K: nd.NDArray, padding: Pair = 0, stride: Pair = 1
+) -> nd.NDArray:
     """One `corr2d_multi_in` per output channel.
 
     X (c_i, h, w) and K (c_o, c_i, kh, kw) -> (c_o, h', w').
     Introduced in notebooks/04_channels.ipynb.
     """
-    X = as_nd(X, "X")
-    K = as_nd(K, "K")
-    check_ndim(X, 3, "X", "(c_i, h, w)")
-    check_ndim(K, 4, "K", "(c_o, c_i, kh, kw)")
-    if X.shape[0] != K.shape[1]:
-        raise ValueError(f"X has {X.shape[0]} channels (shape {X.shape}) but K expects {K.shape[1]} (shape {K.shape})")
+    X, K, _ = _channel_inputs(X, K, "(c_o, c_i, kh, kw)", 1, padding, stride)
     return conv2d(X.expand_dims(0), K, padding=padding, stride=stride)[0]
 
 
@@ -176,20 +280,15 @@ def corr2d_multi_in_out_1x1(
     connected layer applied at each pixel does.
     Introduced in notebooks/05_1x1_convolution.ipynb.
     """
-    X = as_nd(X, "X")
-    K = as_nd(K, "K")
-    check_ndim(X, 3, "X", "(c_i, h, w)")
-    check_ndim(K, 4, "K", "(c_o, c_i, 1, 1)")
+    X, K, (oh, ow) = _channel_inputs(X, K, "(c_o, c_i, 1, 1)", 1, padding, stride)
     if K.shape[2:] != (1, 1):
         raise ValueError(f"K must be a 1x1 kernel of shape (c_o, c_i, 1, 1), got {K.shape}")
-    if X.shape[0] != K.shape[1]:
-        raise ValueError(f"X has {X.shape[0]} channels (shape {X.shape}) but K expects {K.shape[1]} (shape {K.shape})")
-    c_i, h, w = X.shape
-    c_o = K.shape[0]
-    oh, ow = _fitted_output((h, w), (1, 1), padding, stride, X.shape, K.shape)
+    c_o, c_i = K.shape[:2]
     sh, sw = pair(stride, "stride", 1)
     Xs = nd.slice(
-        pad2d(X, padding), begin=(None, 0, 0), end=(None, sh * (oh - 1) + 1, sw * (ow - 1) + 1),
+        pad2d(X, padding),
+        begin=(None, 0, 0),
+        end=(None, sh * (oh - 1) + 1, sw * (ow - 1) + 1),
         step=(None, sh, sw),
     )
     Y = nd.dot(K.reshape((c_o, c_i)), Xs.reshape((c_i, oh * ow)))
