@@ -242,3 +242,42 @@ def test_plot_timings_uses_a_log_axis_and_rejects_non_positive_times():
     plt.close(fig)
     with pytest.raises(ValueError, match="need positive times"):
         plot_timings({"broken": 0.0}, "timings")
+
+
+@pytest.mark.parametrize(
+    "w_shape, padding",
+    [((3, 2, 1, 1), 2), ((3, 2, 2, 3), (3, 4)), ((3, 2, 3, 3), (0, 3)), ((3, 2, 3, 1), (2, 0))],
+)
+def test_conv2d_padding_as_large_as_or_larger_than_the_kernel(rng, w_shape, padding):
+    # The output is then taller/wider than the shared-padding grid's rows/columns hold.
+    X = nd.array(rng.standard_normal((2, 2, 5, 4)))
+    weight = nd.array(rng.standard_normal(w_shape))
+    expected = _reference(X, weight, None, padding).asnumpy()
+    np.testing.assert_allclose(
+        conv2d(X, weight, padding=padding).asnumpy(), expected, rtol=1e-4, atol=1e-4
+    )
+
+
+def test_conv2d_reused_grid_keeps_earlier_results_and_zero_padding(rng):
+    # Stride-1 calls of one shape reuse one zero grid and overwrite only its interior:
+    # a second call must neither change the first result nor see the first input.
+    weight = nd.array(rng.standard_normal((3, 2, 3, 3)))
+    X1 = nd.array(rng.standard_normal((2, 2, 6, 5)) + 10.0)
+    X2 = nd.array(rng.standard_normal((2, 2, 6, 5)))
+    Y1 = conv2d(X1, weight, padding=1)
+    Y2 = conv2d(X2, weight, padding=1)
+    for X, Y in ((X1, Y1), (X2, Y2)):
+        expected = _reference(X, weight, None, 1).asnumpy()
+        np.testing.assert_allclose(Y.asnumpy(), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_conv2d_many_shapes_in_turn(rng):
+    # More shapes than the grid cache keeps, then the first shape again.
+    weight = nd.array(rng.standard_normal((2, 1, 3, 3)))
+    sizes = list(range(4, 16)) + [4]
+    for size in sizes:
+        X = nd.array(rng.standard_normal((1, 1, size, size)))
+        expected = _reference(X, weight, None, 1).asnumpy()
+        np.testing.assert_allclose(
+            conv2d(X, weight, padding=1).asnumpy(), expected, rtol=1e-4, atol=1e-4
+        )

@@ -93,6 +93,46 @@ def conv2d(
     return _conv2d_strided(X, weight, bias, padding, pair(stride, "stride", 1), (oh, ow))
 
 
+# Zero-initialised input grids of `_conv2d_flat_shift`, reused between calls of the
+# same shape: only the interior is ever written, so the padding stays zero and need
+# not be rebuilt. MXNet's engine orders a later write after every earlier read of the
+# same array, so reuse is safe even though operators run asynchronously.
+_GRIDS: dict[tuple[int, ...], nd.NDArray] = {}
+_MAX_GRIDS = 8
+
+
+def _flat_grid(X: nd.NDArray, top: int, left: int, hp: int, wp: int, size: int) -> nd.NDArray:
+    """The images of X (N, C, H, W) laid out channels-last on a zero grid, flattened.
+
+    Image n occupies rows [n hp, n hp + hp) of a (N hp, wp) pixel grid, with its
+    pixels at rows top .. top + H - 1 and columns left .. left + W - 1 of that block;
+    the rest of the grid, and everything after it up to `size` pixels, is zero.
+    Returns a 1-D array of size * C numbers, pixel after pixel.
+    """
+    n, c, h, w = X.shape
+    inner = X.transpose((0, 2, 3, 1))  # (N, H, W, C)
+    grid_pixels = n * hp * wp
+    if autograd.is_recording():
+        # Writes into an existing array are not recorded: build the grid functionally.
+        rows = nd.pad(
+            inner.reshape((1, n, h, w * c)),
+            mode="constant",
+            pad_width=(0, 0, 0, 0, top, hp - h - top, left * c, (wp - w - left) * c),
+        ).reshape((-1,))
+        if size == grid_pixels:
+            return rows
+        return nd.concat(rows, nd.zeros(((size - grid_pixels) * c,)), dim=0)
+    key = (n, c, h, w, top, left, hp, wp, size)
+    flat = _GRIDS.get(key)
+    if flat is None:
+        if len(_GRIDS) >= _MAX_GRIDS:
+            _GRIDS.pop(next(iter(_GRIDS)))
+        flat = _GRIDS[key] = nd.zeros((size * c,))
+    grid = flat[: grid_pixels * c].reshape((n, hp, wp, c))  # a view: writes reach `flat`
+    grid[:, top : top + h, left : left + w, :] = inner
+    return flat
+
+
 def _conv2d_flat_shift(
     X: nd.NDArray,
     weight: nd.NDArray,
@@ -102,37 +142,38 @@ def _conv2d_flat_shift(
 ) -> nd.NDArray:
     """Stride-1 `conv2d` as kh * kw matrix products on shifted views of one flat matrix.
 
-    The padded input is stored channels-last and flattened to one long row of
-    pixels, so moving the kernel by one row or column is a shift by a fixed
-    number of pixels. With width Wp, output pixel r (flat index in the padded
-    grid) is the sum over kernel rows i of the kw pixels starting at
-    r + i * Wp, times that row's weights. Cutting the flat buffer into chunks of
-    kw consecutive pixels (starting at pixel t + i * Wp) gives, by a reshape and
-    without copying, the matrix of every output pixel r = kw * q + t for kernel
-    row i; one matrix product of shape (Q, kw C_in) x (kw C_in, C_out) per
-    (t, i) pair does the work. Pixels whose window straddles a row or image
-    border are computed too and cropped at the end.
+    The input is stored channels-last on a zero grid and flattened to one long row
+    of pixels, so moving the kernel by one row or column is a shift by a fixed
+    number of pixels. With grid width Wp, output pixel r (its flat index) is the sum
+    over kernel rows i of the kw pixels starting at r + i * Wp, times that row's
+    weights. Cutting the flat buffer into chunks of kw consecutive pixels (starting
+    at pixel t + i * Wp) gives, by a reshape and without copying, the matrix of
+    every output pixel r = kw * q + t for kernel row i; one matrix product of shape
+    (Q, kw C_in) x (kw C_in, C_out) per (t, i) pair does the work.
+
+    Neighbouring rows and images share their zero padding: each row keeps only its
+    p_w left padding columns, which are also the right padding of the row before,
+    and each image only its p_h top padding rows, which are also the bottom padding
+    of the image before (zeros after the last image play that part for it). Pixels
+    whose window straddles a row or image border are computed too and cropped.
     """
     n, c_in, h, w = X.shape
     c_out, _, kh, kw = weight.shape
     (ph, pw), (oh, ow) = padding, out_hw
-    hp = h + 2 * ph
-    # Width of the flat grid: at least one spare zero column after the padding,
-    # rounded up to a multiple of kw so that the grid has n * hp * wp / kw chunks.
-    wp = -(-(w + 2 * pw + 1) // kw) * kw
-    chunks = n * hp * wp // kw
-    q = chunks - (kh - 1) * wp // kw - 1  # chunks every view can hold
-    # Channels-last first; padding one row of w * C_in numbers by pw * C_in zeros on the
-    # left pads it by pw pixels (a little faster than padding NCHW, then transposing).
-    rows_in = X.transpose((0, 2, 3, 1)).reshape((1, n, h, w * c_in))
-    flat = nd.pad(
-        rows_in, mode="constant", pad_width=(0, 0, 0, 0, ph, ph, pw * c_in, (wp - w - pw) * c_in)
-    ).reshape((-1,))  # (n hp wp C_in,): pixel after pixel, channels-last
+    # Extra bottom rows / right columns only where the output is taller / wider than
+    # what the shared layout holds (padding larger than the kernel).
+    hp = max(h + ph, oh)
+    wp = max(w + pw, ow)
+    chunks = -(-n * hp * wp // kw)  # chunks of kw pixels covering every output pixel
+    reach = (kh - 1) * wp + kw - 1  # how far past its own pixel a window reads
+    # Zeros after the last image: its bottom padding, and room for the last chunks.
+    size = max(n * hp * wp + ph * wp + pw, chunks * kw + reach)
+    flat = _flat_grid(X, ph, pw, hp, wp, size)
     rows = weight.transpose((2, 0, 3, 1)).reshape((kh, c_out, kw * c_in))  # one per kernel row
 
     def product(t: int, i: int, out: nd.NDArray | None = None) -> nd.NDArray:
         start = (t + i * wp) * c_in
-        view = flat[start : start + q * kw * c_in].reshape((q, kw * c_in))
+        view = flat[start : start + chunks * kw * c_in].reshape((chunks, kw * c_in))
         b = bias if i == 0 else None
         kwargs = {} if out is None else {"out": out}
         return nd.FullyConnected(
@@ -141,21 +182,15 @@ def _conv2d_flat_shift(
 
     if autograd.is_recording():
         # Writes into a preallocated buffer are not recorded: build it functionally.
-        parts = [nd.add_n(*[product(t, i) for i in range(kh)]) for t in range(kw)]
-        acc = nd.pad(
-            nd.stack(*parts).expand_dims(0),
-            mode="constant",
-            pad_width=(0, 0, 0, 0, 0, chunks - q, 0, 0),
-        )[0]
+        acc = nd.stack(*[nd.add_n(*[product(t, i) for i in range(kh)]) for t in range(kw)])
     else:
-        acc = nd.empty((kw, chunks, c_out))  # rows q and beyond stay unused
+        acc = nd.empty((kw, chunks, c_out))
         for t in range(kw):
-            dst = acc[t][:q]
-            product(t, 0, out=dst)
+            product(t, 0, out=acc[t])
             if kh > 1:
-                nd.add_n(dst, *[product(t, i) for i in range(1, kh)], out=dst)
+                nd.add_n(acc[t], *[product(t, i) for i in range(1, kh)], out=acc[t])
     # Chunk q of phase t is pixel kw * q + t: interleave the phases back into the grid.
-    Y = acc.transpose((1, 0, 2)).reshape((n, hp, wp, c_out))
+    Y = acc.transpose((1, 0, 2)).reshape((-1, c_out))[: n * hp * wp].reshape((n, hp, wp, c_out))
     return nd.slice(Y, begin=(None, 0, 0, None), end=(None, oh, ow, None)).transpose((0, 3, 1, 2))
 
 
