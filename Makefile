@@ -52,12 +52,17 @@ unit: $(STAMP)
 nbval: $(STAMP)
 	$(BIN)/python -m pytest $(NBVAL_FLAGS) $(NOTEBOOKS)
 
+# Execute in a fresh kernel, then merge consecutive prints of a cell into one
+# stream (how the kernel splits them varies from run to run; nbval ignores the
+# split, git diffs would not).
 execute: $(STAMP)
 	@for nb in $(NOTEBOOKS); do \
 	  echo "executing $$nb"; \
 	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=600 \
 	    --ExecutePreprocessor.record_timing=False "$$nb" || exit 1; \
+	  $(BIN)/jupyter nbconvert --to notebook --inplace --log-level=WARN \
+	    --CoalesceStreamsPreprocessor.enabled=True "$$nb" || exit 1; \
 	done
 
 lint: $(STAMP)
