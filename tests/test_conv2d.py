@@ -8,6 +8,8 @@ No timing is asserted here: `make bench` measures speed.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from mxnet import autograd, nd
@@ -281,3 +283,25 @@ def test_conv2d_many_shapes_in_turn(rng):
         np.testing.assert_allclose(
             conv2d(X, weight, padding=1).asnumpy(), expected, rtol=1e-4, atol=1e-4
         )
+
+
+def test_conv2d_from_two_threads_at_once(rng):
+    # Reused buffers are per thread: concurrent calls of one shape must not mix inputs.
+    weight = nd.array(rng.standard_normal((3, 2, 3, 3)))
+    inputs = [nd.array(rng.standard_normal((2, 2, 9, 7)) + k) for k in range(2)]
+    expected = [_reference(X, weight, None, 1).asnumpy() for X in inputs]
+    results: dict[int, list[np.ndarray]] = {0: [], 1: []}
+
+    def work(k: int) -> None:
+        for _ in range(20):
+            results[k].append(conv2d(inputs[k], weight, padding=1).asnumpy())
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for k in range(2):
+        assert len(results[k]) == 20
+        for got in results[k]:
+            np.testing.assert_allclose(got, expected[k], rtol=1e-4, atol=1e-4)

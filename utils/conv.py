@@ -7,6 +7,9 @@ batched multi-channel version; the others reshape their inputs for it.
 
 from __future__ import annotations
 
+import threading
+from typing import NamedTuple
+
 from mxnet import autograd, nd
 
 from utils._checks import Pair, as_nd, check_ndim, pair
@@ -93,44 +96,36 @@ def conv2d(
     return _conv2d_strided(X, weight, bias, padding, pair(stride, "stride", 1), (oh, ow))
 
 
-# Zero-initialised input grids of `_conv2d_flat_shift`, reused between calls of the
-# same shape: only the interior is ever written, so the padding stays zero and need
-# not be rebuilt. MXNet's engine orders a later write after every earlier read of the
-# same array, so reuse is safe even though operators run asynchronously.
-_GRIDS: dict[tuple[int, ...], nd.NDArray] = {}
-_MAX_GRIDS = 8
+class _Workspace(NamedTuple):
+    """Arrays that `_conv2d_flat_shift` reuses between calls of one shape."""
+
+    grid: nd.NDArray  # (N, Hp, Wp, C_in) view of the flat buffer; only its interior is written
+    views: list[list[nd.NDArray]]  # views[t][i]: the (Q, kw C_in) matrix of phase t, row i
+    phases: list[nd.NDArray]  # phases[t]: the (Q, C_out) block of the sums for phase t
+    acc: nd.NDArray  # (kw, Q, C_out), all phases
 
 
-def _flat_grid(X: nd.NDArray, top: int, left: int, hp: int, wp: int, size: int) -> nd.NDArray:
-    """The images of X (N, C, H, W) laid out channels-last on a zero grid, flattened.
+# One workspace per shape and thread, the most recent few kept. Reuse is safe although
+# MXNet runs operators asynchronously: its engine orders a write to an array after
+# every read of it pushed before. The zero padding of the grid is never written, so it
+# is built once; and the views into the buffers are made once, which saves most of the
+# Python-side cost of a call.
+_WORKSPACES: dict[tuple[int, ...], _Workspace] = {}
+_MAX_WORKSPACES = 8
 
-    Image n occupies rows [n hp, n hp + hp) of a (N hp, wp) pixel grid, with its
-    pixels at rows top .. top + H - 1 and columns left .. left + W - 1 of that block;
-    the rest of the grid, and everything after it up to `size` pixels, is zero.
-    Returns a 1-D array of size * C numbers, pixel after pixel.
-    """
-    n, c, h, w = X.shape
-    inner = X.transpose((0, 2, 3, 1))  # (N, H, W, C)
-    grid_pixels = n * hp * wp
-    if autograd.is_recording():
-        # Writes into an existing array are not recorded: build the grid functionally.
-        rows = nd.pad(
-            inner.reshape((1, n, h, w * c)),
-            mode="constant",
-            pad_width=(0, 0, 0, 0, top, hp - h - top, left * c, (wp - w - left) * c),
-        ).reshape((-1,))
-        if size == grid_pixels:
-            return rows
-        return nd.concat(rows, nd.zeros(((size - grid_pixels) * c,)), dim=0)
-    key = (n, c, h, w, top, left, hp, wp, size)
-    flat = _GRIDS.get(key)
-    if flat is None:
-        if len(_GRIDS) >= _MAX_GRIDS:
-            _GRIDS.pop(next(iter(_GRIDS)))
-        flat = _GRIDS[key] = nd.zeros((size * c,))
-    grid = flat[: grid_pixels * c].reshape((n, hp, wp, c))  # a view: writes reach `flat`
-    grid[:, top : top + h, left : left + w, :] = inner
-    return flat
+
+def _shifted_views(
+    flat: nd.NDArray, c_in: int, kh: int, kw: int, wp: int, chunks: int
+) -> list[list[nd.NDArray]]:
+    """views[t][i] holds, in row q, the kw pixels starting at pixel kw q + t + i wp."""
+    length = chunks * kw * c_in
+    return [
+        [
+            flat[(t + i * wp) * c_in : (t + i * wp) * c_in + length].reshape((chunks, kw * c_in))
+            for i in range(kh)
+        ]
+        for t in range(kw)
+    ]
 
 
 def _conv2d_flat_shift(
@@ -162,18 +157,16 @@ def _conv2d_flat_shift(
     (ph, pw), (oh, ow) = padding, out_hw
     # Extra bottom rows / right columns only where the output is taller / wider than
     # what the shared layout holds (padding larger than the kernel).
-    hp = max(h + ph, oh)
-    wp = max(w + pw, ow)
-    chunks = -(-n * hp * wp // kw)  # chunks of kw pixels covering every output pixel
+    hp, wp = max(h + ph, oh), max(w + pw, ow)
+    grid_pixels = n * hp * wp
+    chunks = -(-grid_pixels // kw)  # chunks of kw pixels covering every output pixel
     reach = (kh - 1) * wp + kw - 1  # how far past its own pixel a window reads
     # Zeros after the last image: its bottom padding, and room for the last chunks.
-    size = max(n * hp * wp + ph * wp + pw, chunks * kw + reach)
-    flat = _flat_grid(X, ph, pw, hp, wp, size)
+    size = max(grid_pixels + ph * wp + pw, chunks * kw + reach)
+    inner = X.transpose((0, 2, 3, 1))  # (N, H, W, C_in)
     rows = weight.transpose((2, 0, 3, 1)).reshape((kh, c_out, kw * c_in))  # one per kernel row
 
-    def product(t: int, i: int, out: nd.NDArray | None = None) -> nd.NDArray:
-        start = (t + i * wp) * c_in
-        view = flat[start : start + chunks * kw * c_in].reshape((chunks, kw * c_in))
+    def product(view: nd.NDArray, i: int, out: nd.NDArray | None = None) -> nd.NDArray:
         b = bias if i == 0 else None
         kwargs = {} if out is None else {"out": out}
         return nd.FullyConnected(
@@ -181,16 +174,41 @@ def _conv2d_flat_shift(
         )
 
     if autograd.is_recording():
-        # Writes into a preallocated buffer are not recorded: build it functionally.
-        acc = nd.stack(*[nd.add_n(*[product(t, i) for i in range(kh)]) for t in range(kw)])
+        # Writes into existing arrays are not recorded: build everything functionally.
+        flat = nd.pad(
+            inner.reshape((1, n, h, w * c_in)),
+            mode="constant",
+            pad_width=(0, 0, 0, 0, ph, hp - h - ph, pw * c_in, (wp - w - pw) * c_in),
+        ).reshape((-1,))
+        if size > grid_pixels:
+            flat = nd.concat(flat, nd.zeros(((size - grid_pixels) * c_in,)), dim=0)
+        views = _shifted_views(flat, c_in, kh, kw, wp, chunks)
+        acc = nd.stack(
+            *[nd.add_n(*[product(views[t][i], i) for i in range(kh)]) for t in range(kw)]
+        )
     else:
-        acc = nd.empty((kw, chunks, c_out))
+        key = (threading.get_ident(), n, c_in, h, w, c_out, kh, kw, ph, pw, oh, ow)
+        ws = _WORKSPACES.get(key)
+        if ws is None:
+            if len(_WORKSPACES) >= _MAX_WORKSPACES:
+                _WORKSPACES.pop(next(iter(_WORKSPACES)))
+            flat = nd.zeros((size * c_in,))
+            acc = nd.empty((kw, chunks, c_out))
+            ws = _WORKSPACES[key] = _Workspace(
+                grid=flat[: grid_pixels * c_in].reshape((n, hp, wp, c_in)),
+                views=_shifted_views(flat, c_in, kh, kw, wp, chunks),
+                phases=[acc[t] for t in range(kw)],
+                acc=acc,
+            )
+        ws.grid[:, ph : ph + h, pw : pw + w, :] = inner
         for t in range(kw):
-            product(t, 0, out=acc[t])
+            product(ws.views[t][0], 0, out=ws.phases[t])
             if kh > 1:
-                nd.add_n(acc[t], *[product(t, i) for i in range(1, kh)], out=acc[t])
+                terms = [product(ws.views[t][i], i) for i in range(1, kh)]
+                nd.add_n(ws.phases[t], *terms, out=ws.phases[t])
+        acc = ws.acc
     # Chunk q of phase t is pixel kw * q + t: interleave the phases back into the grid.
-    Y = acc.transpose((1, 0, 2)).reshape((-1, c_out))[: n * hp * wp].reshape((n, hp, wp, c_out))
+    Y = acc.transpose((1, 0, 2)).reshape((-1, c_out))[:grid_pixels].reshape((n, hp, wp, c_out))
     return nd.slice(Y, begin=(None, 0, 0, None), end=(None, oh, ow, None)).transpose((0, 3, 1, 2))
 
 
