@@ -17,25 +17,53 @@ from utils.shapes import output_shape
 
 
 def _fitted_output(
-    in_hw: tuple[int, int], k_hw: tuple[int, int], padding: Pair, stride: Pair, x_shape, k_shape
+    in_hw: tuple[int, int],
+    k_hw: tuple[int, int],
+    padding: Pair,
+    stride: Pair,
+    x_shape,
+    k_shape,
+    window: str = "kernel",
 ) -> tuple[int, int]:
-    """Output (h, w), or a ValueError naming the input and kernel shapes."""
+    """Output (h, w), or a ValueError naming the input and the `window`'s shapes."""
     pair(padding, "padding", 0)
     pair(stride, "stride", 1)
     try:
         return output_shape(in_hw, k_hw, padding=padding, stride=stride)
     except ValueError:
         raise ValueError(
-            f"kernel of shape {tuple(k_shape)} is larger than the input of shape "
+            f"{window} of shape {tuple(k_shape)} is larger than the input of shape "
             f"{tuple(x_shape)} padded by {padding!r} on each side"
         ) from None
 
 
-def pad2d(X: nd.NDArray, padding: Pair) -> nd.NDArray:
-    """Pad the last two axes of `X` with zeros, `padding` rows/columns on each side.
+def _window_slices(
+    Xp: nd.NDArray, window: tuple[int, int], stride: tuple[int, int], out_hw: tuple[int, int]
+) -> list[nd.NDArray]:
+    """For each window offset (i, j), row by row, the strided slice of the padded `Xp`
+    holding element (i, j) of every window: shape Xp.shape with axes 1 and 2 (height
+    and width) replaced by out_hw. Axis 0 and any axes after 2 are kept whole."""
+    (kh, kw), (sh, sw), (oh, ow) = window, stride, out_hw
+    rest = (None,) * (Xp.ndim - 3)
+    return [
+        nd.slice(
+            Xp,
+            begin=(None, i, j) + rest,
+            end=(None, i + sh * (oh - 1) + 1, j + sw * (ow - 1) + 1) + rest,
+            step=(None, sh, sw) + rest,
+        )
+        for i in range(kh)
+        for j in range(kw)
+    ]
+
+
+def pad2d(X: nd.NDArray, padding: Pair, value: float = 0.0) -> nd.NDArray:
+    """Pad the last two axes of `X` with `value` (zeros by default), `padding`
+    rows/columns on each side.
 
     `X` has shape (..., h, w) with at least two axes; `padding` is an int or a
     (p_h, p_w) pair, per side as in Gluon. Returns shape (..., h + 2 p_h, w + 2 p_w).
+    Max pooling pads with -inf (notebook 06).
     Introduced in notebooks/03_padding_and_stride.ipynb.
     """
     X = as_nd(X, "X")
@@ -48,7 +76,10 @@ def pad2d(X: nd.NDArray, padding: Pair) -> nd.NDArray:
         return X
     lead, (h, w) = X.shape[:-2], X.shape[-2:]
     padded = nd.pad(
-        X.reshape((-1, 1, h, w)), mode="constant", pad_width=(0, 0, 0, 0, ph, ph, pw, pw)
+        X.reshape((-1, 1, h, w)),
+        mode="constant",
+        constant_value=value,
+        pad_width=(0, 0, 0, 0, ph, ph, pw, pw),
     )
     return padded.reshape(lead + (h + 2 * ph, w + 2 * pw))
 
@@ -65,12 +96,12 @@ def conv2d(
     X has shape (N, C_in, H, W), weight (C_out, C_in, kh, kw), bias (C_out,) or
     None; padding (zeros, per side) and stride are ints or (h, w) pairs. Returns
     (N, C_out, H', W') with (H', W') = `output_shape((H, W), (kh, kw), padding, stride)`.
-    The input is zero-padded and moved to channels-last; each kernel offset then
-    contributes one matrix product of the input pixels it touches, shape
-    (N H' W', C_in), with that offset's (C_out, C_in) weights, and the
-    contributions are summed. With stride 1 those pixel matrices are shifted
-    views of one flattened copy of the input, so nothing is copied per offset
-    (the "flat shift" of notebook 09, see `_conv2d_flat_shift`).
+    The input is zero-padded and moved to channels-last, and the result is a sum
+    of matrix products of input pixels with weights. With stride 1 each product
+    covers one kernel row and reads a shifted view of one flattened copy of the
+    input, so nothing is copied per offset (the "flat shift" of notebook 09, see
+    `_conv2d_flat_shift`); with a larger stride each kernel offset takes a strided
+    slice, shape (N H' W', C_in), times that offset's (C_out, C_in) weights.
     Introduced in notebooks/09_computing_convolution_fast.ipynb.
     """
     X = as_nd(X, "X")
@@ -224,20 +255,13 @@ def _conv2d_strided(
     channels-last input, shape (N H' W', C_in), times that offset's (C_out, C_in) weights."""
     n, c_in = X.shape[:2]
     c_out, _, kh, kw = weight.shape
-    (sh, sw), (oh, ow) = stride, out_hw
+    oh, ow = out_hw
     Xp = pad2d(X, padding).transpose((0, 2, 3, 1))  # (N, H + 2 p_h, W + 2 p_w, C_in)
-    Wk = weight.transpose((2, 3, 0, 1))  # (kh, kw, C_out, C_in)
-    terms = []
-    for i in range(kh):
-        for j in range(kw):
-            patch = nd.slice(
-                Xp,
-                begin=(None, i, j, None),
-                end=(None, i + sh * (oh - 1) + 1, j + sw * (ow - 1) + 1, None),
-                step=(None, sh, sw, None),
-            )
-            patch = patch.reshape((-1, c_in))
-            terms.append(nd.FullyConnected(patch, Wk[i, j], no_bias=True, num_hidden=c_out))
+    Wk = weight.transpose((2, 3, 0, 1)).reshape((kh * kw, c_out, c_in))  # one per offset
+    terms = [
+        nd.FullyConnected(patch.reshape((-1, c_in)), Wk[k], no_bias=True, num_hidden=c_out)
+        for k, patch in enumerate(_window_slices(Xp, (kh, kw), stride, out_hw))
+    ]
     Y = terms[0] if len(terms) == 1 else nd.add_n(*terms)
     Y = Y.reshape((n, oh, ow, c_out)).transpose((0, 3, 1, 2))
     if bias is not None:
@@ -337,12 +361,6 @@ def corr2d_multi_in_out_1x1(
     if K.shape[2:] != (1, 1):
         raise ValueError(f"K must be a 1x1 kernel of shape (c_o, c_i, 1, 1), got {K.shape}")
     c_o, c_i = K.shape[:2]
-    sh, sw = pair(stride, "stride", 1)
-    Xs = nd.slice(
-        pad2d(X, padding),
-        begin=(None, 0, 0),
-        end=(None, sh * (oh - 1) + 1, sw * (ow - 1) + 1),
-        step=(None, sh, sw),
-    )
+    (Xs,) = _window_slices(pad2d(X, padding), (1, 1), pair(stride, "stride", 1), (oh, ow))
     Y = nd.dot(K.reshape((c_o, c_i)), Xs.reshape((c_i, oh * ow)))
     return Y.reshape((c_o, oh, ow))

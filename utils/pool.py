@@ -9,28 +9,14 @@ import numpy as np
 from mxnet import nd
 
 from utils._checks import Pair, as_nd, check_ndim, pair
-from utils.conv import pad2d
-from utils.shapes import output_shape
+from utils.conv import _fitted_output, _window_slices, pad2d
 
 _MODES = ("max", "avg")
 
 
-def _windows(Xp: nd.NDArray, k: tuple[int, int], s: tuple[int, int], out: tuple[int, int]):
-    """Yield, for each of the kh * kw window offsets (i, j), the (c, oh, ow) array of the
-    elements of the padded `Xp` (c, H, W) that sit at offset (i, j) of every window."""
-    for i in range(k[0]):
-        for j in range(k[1]):
-            yield nd.slice(
-                Xp,
-                begin=(None, i, j),
-                end=(None, i + s[0] * (out[0] - 1) + 1, j + s[1] * (out[1] - 1) + 1),
-                step=(None, s[0], s[1]),
-            )
-
-
 def _window_sum(Xp: nd.NDArray, k: tuple[int, int], s: tuple[int, int], out: tuple[int, int]):
     """Sum of each window of the padded `Xp` (c, H, W), shape (c, oh, ow)."""
-    terms = list(_windows(Xp, k, s, out))
+    terms = _window_slices(Xp, k, s, out)
     return terms[0] if len(terms) == 1 else nd.add_n(*terms)
 
 
@@ -69,22 +55,12 @@ def pool2d(
             f"padding {padding!r} must be smaller than pool_size {pool_size!r} in each direction "
             f"(otherwise a window can hold padding only); X has shape {X.shape}"
         )
-    try:
-        out = output_shape((h, w), k, padding=p, stride=s)
-    except ValueError:
-        raise ValueError(
-            f"pool window {k} is larger than the input of shape {X.shape} "
-            f"padded by {padding!r} on each side"
-        ) from None
+    out = _fitted_output((h, w), k, p, s, X.shape, k, window="pool window")
 
     X3 = X.reshape((-1, h, w))
     if mode == "max":
-        Xp = nd.pad(
-            X3.expand_dims(0), mode="constant", constant_value=-np.inf,
-            pad_width=(0, 0, 0, 0, p[0], p[0], p[1], p[1]),
-        )[0]
         Y = None
-        for term in _windows(Xp, k, s, out):
+        for term in _window_slices(pad2d(X3, p, value=-np.inf), k, s, out):
             # On a tie nd.maximum sends the gradient to its first argument, so
             # exactly one element of each window receives it.
             Y = term if Y is None else nd.maximum(Y, term)
