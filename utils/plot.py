@@ -16,10 +16,21 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from utils._checks import pair
+from utils.conv import corr2d
+from utils.shapes import output_shape
+
 
 def to_numpy(x: object) -> np.ndarray:
     """An NDArray or array-like as a NumPy array (NDArrays via `.asnumpy()`)."""
     return x.asnumpy() if hasattr(x, "asnumpy") else np.asarray(x)
+
+
+def _figure_for(ax: Axes | None) -> tuple[Figure, Axes]:
+    """The figure of `ax`, or a new 6x4 figure and its axes when `ax` is None."""
+    if ax is None:
+        return plt.subplots(figsize=(6, 4))
+    return ax.figure, ax
 
 
 def draw_grid(
@@ -112,10 +123,7 @@ def plot_curves(
     Draws on `ax` if given (so figures can have several panels), else on a new figure.
     Introduced in notebooks/02_learning_a_kernel.ipynb.
     """
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 4))
-    else:
-        fig = ax.figure
+    fig, ax = _figure_for(ax)
     for label, values in curves.items():
         values = list(values)
         xs = list(x) if x is not None else list(range(1, len(values) + 1))
@@ -151,13 +159,9 @@ def draw_corr2d_windows(
     x, k = to_numpy(X), to_numpy(K)
     if x.ndim != 2 or k.ndim != 2:
         raise ValueError(f"X and K must be 2-D, got shapes {x.shape} and {k.shape}")
-    (h, w), (kh, kw) = x.shape, k.shape
-    if kh > h or kw > w:
-        raise ValueError(f"kernel of shape {k.shape} is larger than the input of shape {x.shape}")
-    oh, ow = h - kh + 1, w - kw + 1
-    y = np.array(
-        [[(x[i:i + kh, j:j + kw] * k).sum() for j in range(ow)] for i in range(oh)]
-    )
+    kh, kw = k.shape
+    y = corr2d(x, k).asnumpy()  # a kernel larger than X is corr2d's ValueError
+    oh, ow = y.shape
     colors = ("tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:brown")
     fig, axes = plt.subplots(oh * ow, 3, figsize=(3 * size, oh * ow * size), squeeze=False)
     for n, (i, j) in enumerate((i, j) for i in range(oh) for j in range(ow)):
@@ -246,8 +250,6 @@ def plot_strided_windows(
     input that no window reads are hatched.
     Introduced in notebooks/03_padding_and_stride.ipynb.
     """
-    from utils._checks import pair
-
     y = to_numpy(Y)
     ph, pw = pair(padding, "padding", 0)
     windows = _padded_windows(y.shape, to_numpy(K).shape, pair(stride, "stride", 1))
@@ -298,9 +300,6 @@ def plot_unvisited(
     every window of the kernel outlined (no padding) and the cells no window
     reads hatched. Introduced in notebooks/03_padding_and_stride.ipynb.
     """
-    from utils._checks import pair
-    from utils.shapes import output_shape
-
     k, s = pair(kernel_size, "kernel_size", 1), pair(stride, "stride", 1)
     fig, axes = plt.subplots(len(shapes), 1, figsize=(7, 2.6 * len(shapes)), squeeze=False)
     for ax, (h, w) in zip(axes[:, 0], shapes, strict=True):
@@ -427,10 +426,7 @@ def plot_bars(
     Used to compare methods, e.g. {"from scratch": 0.71, "frozen": 0.88}.
     Introduced in notebooks/08_finetuning.ipynb.
     """
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 4))
-    else:
-        fig = ax.figure
+    fig, ax = _figure_for(ax)
     labels = list(values)
     heights = [float(values[label]) for label in labels]
     bars = ax.bar(range(len(labels)), heights, color="tab:blue")
