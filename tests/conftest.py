@@ -1,8 +1,8 @@
 """Fixtures shared by the unit tests.
 
-Every test starts from the same seeds. `rng` builds random inputs; `grads` and
-`nd_corr2d`, `gluon_corr2d_layer` and `grads` are the references most
-convolution tests need.
+Every test starts from the same seeds. `rng` builds random inputs; `grads`,
+`nd_corr2d` (from references.py, where the MXNet references live) and
+`gluon_corr2d_layer` are what most convolution tests need.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Callable
 import mxnet as mx
 import numpy as np
 import pytest
+import references
 from mxnet import autograd, nd
 from mxnet.gluon import nn
 
@@ -62,24 +63,7 @@ def gluon_corr2d_layer() -> Callable:
     return _gluon_corr2d_layer
 
 
-def _nd_corr2d(X: nd.NDArray, K: nd.NDArray, padding=0, stride=1) -> nd.NDArray:
-    """nd.Convolution of one (h, w) image with one (kh, kw) kernel, back to (h', w').
-    `padding` and `stride` are ints or (h, w) pairs, as in Gluon."""
-    pad = tuple(padding) if isinstance(padding, (tuple, list)) else (padding, padding)
-    step = tuple(stride) if isinstance(stride, (tuple, list)) else (stride, stride)
-    Y = nd.Convolution(
-        data=X.reshape((1, 1) + X.shape),
-        weight=K.reshape((1, 1) + K.shape),
-        kernel=K.shape,
-        num_filter=1,
-        no_bias=True,
-        pad=pad,
-        stride=step,
-    )
-    return Y[0, 0]
-
-
 @pytest.fixture
 def nd_corr2d() -> Callable:
     """`nd_corr2d(X, K, padding=0, stride=1)`: MXNet's own cross-correlation of 2-D X and K."""
-    return _nd_corr2d
+    return references.nd_corr2d

@@ -13,27 +13,9 @@ import threading
 import numpy as np
 import pytest
 from mxnet import autograd, nd
+from references import nd_conv2d
 
 from utils import conv2d
-
-
-def _as_pair(value) -> tuple[int, int]:
-    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-
-
-def _reference(X, weight, bias=None, padding=0, stride=1) -> nd.NDArray:
-    """nd.Convolution with the settings of `conv2d(X, weight, bias, padding, stride)`."""
-    c_out, _, kh, kw = weight.shape
-    return nd.Convolution(
-        X,
-        weight,
-        bias,
-        kernel=(kh, kw),
-        num_filter=c_out,
-        pad=_as_pair(padding),
-        stride=_as_pair(stride),
-        no_bias=bias is None,
-    )
 
 
 def _random_case(seed: int):
@@ -58,7 +40,7 @@ def _random_case(seed: int):
 @pytest.mark.parametrize("seed", range(40))
 def test_conv2d_matches_convolution_on_random_cases(seed):
     X, weight, bias, padding, stride = _random_case(seed)
-    expected = _reference(X, weight, bias, padding, stride).asnumpy()
+    expected = nd_conv2d(X, weight, bias, padding, stride).asnumpy()
     got = conv2d(X, weight, bias, padding=padding, stride=stride)
     assert got.shape == expected.shape
     assert got.dtype == np.float32
@@ -84,7 +66,7 @@ def test_conv2d_matches_convolution_on_edge_shapes(
     X = nd.array(rng.standard_normal(x_shape))
     weight = nd.array(rng.standard_normal(w_shape))
     bias = nd.array(rng.standard_normal(w_shape[0])) if with_bias else None
-    expected = _reference(X, weight, bias, padding, stride).asnumpy()
+    expected = nd_conv2d(X, weight, bias, padding, stride).asnumpy()
     got = conv2d(X, weight, bias, padding=padding, stride=stride).asnumpy()
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
 
@@ -94,7 +76,7 @@ def test_conv2d_gradients_match_convolution(seed):
     X, weight, bias, padding, stride = _random_case(seed)
     head = nd.array(
         np.random.default_rng(100 + seed).standard_normal(
-            _reference(X, weight, bias, padding, stride).shape
+            nd_conv2d(X, weight, bias, padding, stride).shape
         )
     )
     inputs = [X, weight] + ([bias] if bias is not None else [])
@@ -113,7 +95,7 @@ def test_conv2d_gradients_match_convolution(seed):
         return conv2d(X, weight, bias, padding=padding, stride=stride)
 
     def theirs(X, weight, bias=None):
-        return _reference(X, weight, bias, padding, stride)
+        return nd_conv2d(X, weight, bias, padding, stride)
 
     (out, got), (ref_out, expected) = grads(ours), grads(theirs)
     # The values computed while recording (a separate code path) must match too.
@@ -146,7 +128,7 @@ def test_conv2d_accepts_numpy_and_float64(rng):
     X = rng.standard_normal((1, 2, 6, 6))
     weight = rng.standard_normal((3, 2, 3, 3))
     bias = rng.standard_normal(3)
-    expected = _reference(nd.array(X), nd.array(weight), nd.array(bias), 1).asnumpy()
+    expected = nd_conv2d(nd.array(X), nd.array(weight), nd.array(bias), 1).asnumpy()
     from_numpy = conv2d(X, weight, bias, padding=1)
     from_float64 = conv2d(
         nd.array(X, dtype="float64"),
@@ -254,7 +236,7 @@ def test_conv2d_padding_as_large_as_or_larger_than_the_kernel(rng, w_shape, padd
     # The output is then taller/wider than the shared-padding grid's rows/columns hold.
     X = nd.array(rng.standard_normal((2, 2, 5, 4)))
     weight = nd.array(rng.standard_normal(w_shape))
-    expected = _reference(X, weight, None, padding).asnumpy()
+    expected = nd_conv2d(X, weight, None, padding).asnumpy()
     np.testing.assert_allclose(
         conv2d(X, weight, padding=padding).asnumpy(), expected, rtol=1e-4, atol=1e-4
     )
@@ -269,7 +251,7 @@ def test_conv2d_reused_grid_keeps_earlier_results_and_zero_padding(rng):
     Y1 = conv2d(X1, weight, padding=1)
     Y2 = conv2d(X2, weight, padding=1)
     for X, Y in ((X1, Y1), (X2, Y2)):
-        expected = _reference(X, weight, None, 1).asnumpy()
+        expected = nd_conv2d(X, weight, None, 1).asnumpy()
         np.testing.assert_allclose(Y.asnumpy(), expected, rtol=1e-4, atol=1e-4)
 
 
@@ -279,7 +261,7 @@ def test_conv2d_many_shapes_in_turn(rng):
     sizes = list(range(4, 16)) + [4]
     for size in sizes:
         X = nd.array(rng.standard_normal((1, 1, size, size)))
-        expected = _reference(X, weight, None, 1).asnumpy()
+        expected = nd_conv2d(X, weight, None, 1).asnumpy()
         np.testing.assert_allclose(
             conv2d(X, weight, padding=1).asnumpy(), expected, rtol=1e-4, atol=1e-4
         )
@@ -289,7 +271,7 @@ def test_conv2d_from_two_threads_at_once(rng):
     # Reused buffers are per thread: concurrent calls of one shape must not mix inputs.
     weight = nd.array(rng.standard_normal((3, 2, 3, 3)))
     inputs = [nd.array(rng.standard_normal((2, 2, 9, 7)) + k) for k in range(2)]
-    expected = [_reference(X, weight, None, 1).asnumpy() for X in inputs]
+    expected = [nd_conv2d(X, weight, None, 1).asnumpy() for X in inputs]
     results: dict[int, list[np.ndarray]] = {0: [], 1: []}
 
     def work(k: int) -> None:
