@@ -2,26 +2,35 @@
 # re-created whenever requirements.txt changes. (pyproject.toml only holds the
 # package list of utils/, installed in editable mode, and tool settings; after
 # changing its [project] or [tool.setuptools] tables, run `make clean`.)
+#
+# The environment's interpreter pins MXNet's numerics (utils/pin.py: AVX2 kernels,
+# one thread), so every notebook computes the stored numbers on any AVX2 machine.
 
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+PINNED := $(VENV)/.pinned
 NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
+# pytest-xdist workers for `make test`: kernels are pinned to one thread each, so
+# two notebooks run side by side on a 2-core machine. More cores: make test JOBS=4.
+JOBS ?= 2
 
-NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+# nbval runs each notebook in the kernel its metadata names (gluon-cnn-basics).
+NBVAL_FLAGS := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help setup lab test unit nbval execute lint bench clean
+.PHONY: help setup host-check lab test unit nbval portability execute lint bench clean
 
 help:
 	@echo "make lab      start JupyterLab on notebooks/ (127.0.0.1, token on)"
-	@echo "make test     unit tests + strict nbval on every notebook"
+	@echo "make test     unit tests + strict nbval on every notebook + the portability check"
+	@echo "make portability  only the training notebooks under simulated machines"
 	@echo "make execute  re-run notebooks in place in a fresh kernel (NOTEBOOKS=... for some)"
 	@echo "make lint     ruff over utils/, tests/, benchmarks/ and the notebooks"
 	@echo "make bench    time the convolution implementations (benchmarks/)"
 	@echo "make clean    remove the environment and caches"
 
-setup: $(STAMP)
+setup: $(PINNED)
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { \
@@ -37,39 +46,57 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
+# The numerics pin (.pth file), the project's Jupyter kernel and JupyterLab settings.
+$(PINNED): $(STAMP) utils/pin.py
+	$(BIN)/python utils/pin.py install
+	touch $(PINNED)
+
+# One clear line, before anything is installed or run, on a machine that cannot run
+# the pinned code path (not x86-64, or no AVX2/FMA). Needs only the standard library.
+host-check:
+	@if command -v $(PYTHON) >/dev/null 2>&1; then $(PYTHON) utils/pin.py check; fi
+
 # Jupyter refuses to start as root unless told; containers often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-lab: $(STAMP)
+lab: $(PINNED)
+	@$(BIN)/python utils/pin.py show
 	$(BIN)/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --no-browser $(ROOT_FLAG)
 
-test: $(STAMP)
-	$(BIN)/python -m pytest tests $(NBVAL_FLAGS) notebooks
+# One pytest run: unit tests, every notebook under strict nbval, and the portability
+# check (tests/test_portability.py), spread over $(JOBS) workers, one notebook each.
+test: host-check $(PINNED)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --no-loadscope-reorder tests $(NBVAL_FLAGS) notebooks
 
-unit: $(STAMP)
-	$(BIN)/python -m pytest tests
+unit: $(PINNED)
+	$(BIN)/python -m pytest -m "not portability" tests
 
-nbval: $(STAMP)
+nbval: host-check $(PINNED)
 	$(BIN)/python -m pytest $(NBVAL_FLAGS) $(NOTEBOOKS)
+
+portability: host-check $(PINNED)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope tests/test_portability.py
 
 # Execute in a fresh kernel, then merge consecutive prints of a cell into one
 # stream (how the kernel splits them varies from run to run; nbval ignores the
 # split, git diffs would not).
-execute: $(STAMP)
+execute: host-check $(PINNED)
 	@for nb in $(NOTEBOOKS); do \
 	  echo "executing $$nb"; \
 	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=600 \
+	    --ExecutePreprocessor.timeout=600 \
 	    --ExecutePreprocessor.record_timing=False "$$nb" || exit 1; \
 	  $(BIN)/jupyter nbconvert --to notebook --inplace --log-level=WARN \
 	    --CoalesceStreamsPreprocessor.enabled=True "$$nb" || exit 1; \
 	done
 
-lint: $(STAMP)
+lint: $(PINNED)
 	$(BIN)/ruff check utils tests benchmarks notebooks
+	$(BIN)/actionlint
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_conv.py
+# The benchmark measures the machine as it is: the pin is turned off for it.
+bench: $(PINNED)
+	GLUON_CNN_BASICS_UNPINNED=1 $(BIN)/python benchmarks/bench_conv.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache benchmarks/results

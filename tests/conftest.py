@@ -67,3 +67,26 @@ def gluon_corr2d_layer() -> Callable:
 def nd_corr2d() -> Callable:
     """`nd_corr2d(X, K, padding=0, stride=1)`: MXNet's own cross-correlation of 2-D X and K."""
     return references.nd_corr2d
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """When the portability check is collected (`make test`), it already runs the
+    training notebooks under strict nbval on three simulated machines, so the main
+    nbval pass leaves them out instead of running them a fourth time. The check's
+    items go first, so that xdist starts the longest work first. (`trylast`: after
+    `-m` has deselected what it deselects.)"""
+    from test_portability import TRAINING_NOTEBOOKS
+
+    portability = [item for item in items if item.get_closest_marker("portability")]
+    if not portability:
+        return
+    repeated = [
+        item
+        for item in items
+        if item.path.suffix == ".ipynb" and item.path.name in TRAINING_NOTEBOOKS
+    ]
+    if repeated:
+        config.hook.pytest_deselected(items=repeated)
+    skip = {id(item) for item in portability + repeated}
+    items[:] = portability + [item for item in items if id(item) not in skip]
