@@ -8,7 +8,10 @@ The implementations are the article's Python loop `corr2d`, `utils.corr2d`,
     with bias.
 
 Everything runs in one process under the same OpenMP thread count, which is set
-(`--threads`, default 2, this machine's cores) before MXNet is imported. Each
+(`--threads`, default 2, this machine's cores) before MXNet is imported. The
+benchmark measures the machine as it is: `make bench` turns off the numerics pin
+that the notebooks run under (utils/pin.py: AVX2 kernels, one thread), so oneDNN
+and OpenBLAS use the best kernels this CPU has. The header says which applied. Each
 implementation is warmed up, then timed in interleaved rounds (so a burst of
 load from elsewhere hits all of them alike) and summarised by the median. The
 table gives each median, its ratio to `nd.Convolution` and the achieved
@@ -232,6 +235,15 @@ def main(argv: list[str] | None = None) -> int:
         f"threads: OMP_NUM_THREADS={args.threads} for every implementation (same process); "
         f"{args.warmup} warm-up calls, medians of {args.repeats} interleaved rounds"
     )
+    cap = os.environ.get("DNNL_MAX_CPU_ISA")
+    blas = os.environ.get("OPENBLAS_CORETYPE")
+    print(
+        "kernels: oneDNN "
+        + (f"capped at {cap}" if cap else "uncapped (the CPU's best)")
+        + ", OpenBLAS "
+        + (f"forced to {blas}" if blas else "chosen for this CPU")
+        + ("" if not (cap or blas) else "  [pinned: run `make bench` to time the machine as it is]")
+    )
 
     a = bench_single_channel(args, nd, utils)
     per_window = a["rows"]["article loop corr2d"]["median_ms"] / 1e3 / (222 * 222)
@@ -259,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "omp_num_threads": args.threads,
+        "dnnl_max_cpu_isa": os.environ.get("DNNL_MAX_CPU_ISA"),
+        "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
         "repeats": args.repeats,
         "warmup": args.warmup,
         "target_ratio": TARGET_RATIO,
