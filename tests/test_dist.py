@@ -62,7 +62,7 @@ def kill_rank_zero() -> int:
     kv = mx.kv.create("dist_sync")
     if kv.rank == 0:
         os.kill(os.getpid(), signal.SIGKILL)
-    kv.barrier()
+    kv.init(0, nd.zeros((1,)))  # ends with a barrier: rank 1 waits for rank 0 forever
     return kv.rank
 
 
@@ -227,6 +227,22 @@ def test_an_interrupted_parent_ends_the_cluster():
         assert children_of(pid) == []  # ended before run_cluster let the interrupt through
     finally:
         parent.kill()
+        _kill_leftovers(pid)
+
+
+@linux_only
+def test_a_second_cluster_waits_for_the_first():
+    parent, pid = _start_parent()  # a cluster of sleeping workers in another process
+    try:
+        start = time.monotonic()
+        with pytest.raises(ClusterError, match="another run_cluster on this machine"):
+            run_cluster(push_pull_sum, num_workers=2, timeout=1.0)
+        assert 1.0 <= time.monotonic() - start < 3
+        assert children_of(os.getpid()) == []  # it started nothing
+        assert len(children_of(pid)) == 4  # and left the other cluster alone
+    finally:
+        parent.kill()
+        parent.wait()
         _kill_leftovers(pid)
 
 

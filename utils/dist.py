@@ -20,6 +20,7 @@ numerics pin, one OpenMP thread each, holds in all of them), in one process
 group of its own, and asks the kernel to kill it when its parent dies
 (`PR_SET_PDEATHSIG` on Linux; a watchdog thread polling the parent elsewhere).
 Nothing is written to disk: arguments go through stdin, results through stdout.
+Clusters on one machine run one at a time (see `_one_cluster_at_a_time`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from typing import Any
 PARENT_VARIABLE = "GLUON_CNN_BASICS_CLUSTER_PARENT"
 PATH_VARIABLE = "GLUON_CNN_BASICS_CLUSTER_PATH"
 HOST = "127.0.0.1"
+LOCK_NAME = "\0gluon-cnn-basics-run-cluster"
 STDERR_TAIL_LINES = 20
 _TAIL_BYTES = 16384
 
@@ -105,6 +107,31 @@ def _check_function(fn: object) -> None:
         pickle.dumps(fn)
     except Exception as exc:
         raise TypeError(f"fn={name} cannot be sent to the workers by reference: {exc}") from exc
+
+
+def _one_cluster_at_a_time(deadline: float, timeout: float) -> socket.socket | None:
+    """Wait until no other `run_cluster` runs on this machine, and hold that until closed.
+
+    Two MXNet clusters started side by side on one machine interfered with each other in
+    our runs (a server asked for a key it never saw), so clusters here run one after the
+    other. The lock is a Linux abstract socket name: it exists while this process holds
+    the socket and vanishes with it, leaving no file behind. Elsewhere there is no lock.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    lock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    while True:
+        try:
+            lock.bind(LOCK_NAME)
+            return lock
+        except OSError:
+            if time.monotonic() >= deadline:
+                lock.close()
+                raise ClusterError(
+                    f"another run_cluster on this machine was still running after "
+                    f"timeout={timeout:g} s; nothing was started"
+                ) from None
+            time.sleep(0.05)
 
 
 def _free_port() -> int:
@@ -281,7 +308,8 @@ def run_cluster(
     raises or dies, a server or scheduler that exits early, or `timeout` seconds
     passing is a `ClusterError` naming the process, with the end of its stderr. On
     every way out, including KeyboardInterrupt, every process started is killed and
-    reaped before this function returns or raises.
+    reaped before this function returns or raises. Clusters on one machine run one at
+    a time: a second call waits (within its timeout) until the first has ended.
     Introduced in notebooks/10_training_on_several_machines.ipynb.
     """
     _check_function(fn)
@@ -294,6 +322,23 @@ def run_cluster(
     except Exception as exc:
         raise TypeError(f"the keyword arguments cannot be sent to the workers: {exc}") from exc
 
+    deadline = time.monotonic() + timeout
+    lock = _one_cluster_at_a_time(deadline, timeout)
+    try:
+        return _run(payload, num_workers, num_servers, deadline, timeout)
+    finally:
+        if lock is not None:
+            lock.close()
+
+
+def _run(
+    payload: bytes,
+    num_workers: int,
+    num_servers: int,
+    deadline: float,
+    timeout: float,
+) -> list[Any]:
+    """Start the processes, collect the answers, and end every process on the way out."""
     base = dict(os.environ)
     base[PARENT_VARIABLE] = str(os.getpid())
     base[PATH_VARIABLE] = json.dumps([os.path.abspath(p) if p else os.getcwd() for p in sys.path])
@@ -301,7 +346,6 @@ def run_cluster(
     roles = ["scheduler"] + ["server"] * num_servers + ["worker"] * num_workers
     processes: list[_Process] = []
     selector = selectors.DefaultSelector()
-    deadline = time.monotonic() + timeout
     try:
         for i, role in enumerate(roles):
             env = {**base, **role_environment(role, num_workers, num_servers, HOST, port)}

@@ -86,15 +86,16 @@ def plot_epoch_times(seconds: Mapping[str, float], title: str) -> Figure:
     """Bar chart of seconds per training epoch, one bar per way of training.
 
     `seconds` maps a label to a positive number of seconds; each bar is annotated with
-    its value. An empty mapping or a value <= 0 is a `ValueError`.
+    its value, grey for labels starting "one process", green for the others (clusters).
+    An empty mapping or a value <= 0 is a `ValueError`.
     Introduced in notebooks/10_training_on_several_machines.ipynb.
     """
     if not seconds or min(seconds.values()) <= 0:
         raise ValueError(f"need positive times, got {dict(seconds)!r}")
     fig, ax = plt.subplots(figsize=(7, 3.6))
     labels, values = list(seconds), list(seconds.values())
-    bars = ax.bar(range(len(values)), values, color=["tab:gray", "tab:green", "tab:olive"][
-        : len(values)] + ["tab:green"] * max(0, len(values) - 3))
+    colors = ["tab:gray" if label.startswith("one process") else "tab:green" for label in labels]
+    bars = ax.bar(range(len(values)), values, color=colors)
     for bar, value in zip(bars, values, strict=True):
         ax.text(bar.get_x() + bar.get_width() / 2, value, f"{value:.2f} s", ha="center",
                 va="bottom", fontsize=9)
