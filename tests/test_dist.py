@@ -66,6 +66,14 @@ def kill_rank_zero() -> int:
     return kv.rank
 
 
+def abort_like_mxnet() -> None:
+    """Die as MXNet's parameter server does when one of its own checks fails."""
+    sys.stderr.write("what():  kvstore_dist_server.h:611: Check failed: !stored.is_none(): "
+                     "init 7 first\n")
+    sys.stderr.flush()
+    os.abort()
+
+
 SLEEP_FOREVER = functools.partial(time.sleep, 600)
 
 
@@ -127,6 +135,16 @@ def test_a_worker_that_raises_is_a_cluster_error_within_seconds():
 def test_a_killed_worker_is_a_cluster_error():
     with pytest.raises(ClusterError, match="was killed by SIGKILL without returning a result"):
         run_cluster(kill_rank_zero, num_workers=2, timeout=60)
+    assert children_of(os.getpid()) == []
+
+
+@linux_only
+def test_a_cluster_that_mxnet_aborts_is_started_again(monkeypatch):
+    monkeypatch.setattr(dist, "MXNET_ABORT_RETRIES", 1)
+    with pytest.raises(ClusterError, match=r"MXNet aborted in 2 clusters in a row") as info:
+        run_cluster(abort_like_mxnet, num_workers=2, timeout=60)
+    assert "was killed by SIGABRT inside MXNet" in str(info.value)
+    assert "init 7 first" in str(info.value)
     assert children_of(os.getpid()) == []
 
 
@@ -231,12 +249,13 @@ def test_an_interrupted_parent_ends_the_cluster():
 
 
 @linux_only
-def test_a_second_cluster_waits_for_the_first():
+def test_a_second_cluster_waits_for_the_first(monkeypatch):
+    monkeypatch.setattr(dist, "LOCK_WAIT_SECONDS", 1.0)
     parent, pid = _start_parent()  # a cluster of sleeping workers in another process
     try:
         start = time.monotonic()
-        with pytest.raises(ClusterError, match="another run_cluster on this machine"):
-            run_cluster(push_pull_sum, num_workers=2, timeout=1.0)
+        with pytest.raises(ClusterError, match="still running after 1 s of waiting"):
+            run_cluster(push_pull_sum, num_workers=2, timeout=60)
         assert 1.0 <= time.monotonic() - start < 3
         assert children_of(os.getpid()) == []  # it started nothing
         assert len(children_of(pid)) == 4  # and left the other cluster alone
