@@ -32,6 +32,7 @@ TRAINING_NOTEBOOKS = [
     "02_learning_a_kernel.ipynb",
     "07_multi_input_output_data.ipynb",
     "08_finetuning.ipynb",
+    "10_training_on_several_machines.ipynb",
 ]
 # What makes a notebook a training notebook: a Gluon Trainer, the `train` loop of
 # utils, or a hand-written gradient step (`w -= lr * w.grad()`).

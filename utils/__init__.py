@@ -14,11 +14,13 @@ from utils.conv import (
     pad2d,
 )
 from utils.data import load_digits_dataset
+from utils.dist import ClusterError, role_environment, run_cluster
 from utils.pool import pool2d
 from utils.shapes import output_shape
 from utils.train import accuracy, evaluate, train
 
 __all__ = [
+    "ClusterError",
     "accuracy",
     "conv2d",
     "convolve2d",
@@ -31,5 +33,7 @@ __all__ = [
     "output_shape",
     "pad2d",
     "pool2d",
+    "role_environment",
+    "run_cluster",
     "train",
 ]

@@ -1,0 +1,357 @@
+"""Tests of utils.dist (run_cluster), utils.dist_workers and utils.plot_dist.
+
+Every cluster here is real: a scheduler, servers and workers started as
+subprocesses on 127.0.0.1. Each test that starts one also checks that no
+process it started is left afterwards (children carry their parent's pid in
+their environment, which /proc shows). The worker functions below live in this
+module because a worker imports the function it runs by module and name.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import mxnet as mx  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from mxnet import autograd, gluon, nd  # noqa: E402
+
+from utils import dist  # noqa: E402
+from utils.dist import ClusterError, role_environment, run_cluster  # noqa: E402
+from utils.dist_workers import (  # noqa: E402
+    _digits_arrays,
+    digits_cnn,
+    push_pull_sum,
+    shard_batches,
+    train_digits_accumulated,
+)
+from utils.plot_dist import draw_parameter_server, plot_epoch_times  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+
+
+# ---- worker functions (imported by the workers from this module) ---------------------
+
+
+def fail_on_rank_one() -> int:
+    """Rank 1 raises after joining; rank 0 then waits for its push forever."""
+    kv = mx.kv.create("dist_sync")
+    if kv.rank == 1:
+        raise ZeroDivisionError("rank 1 divides by zero")
+    kv.init(0, nd.zeros((2,)))
+    kv.push(0, nd.ones((2,)))
+    out = nd.zeros((2,))
+    kv.pull(0, out=out)
+    return kv.rank
+
+
+def kill_rank_zero() -> int:
+    """Rank 0 dies of SIGKILL (as if the machine's OOM killer took it)."""
+    kv = mx.kv.create("dist_sync")
+    if kv.rank == 0:
+        os.kill(os.getpid(), signal.SIGKILL)
+    kv.init(0, nd.zeros((1,)))  # ends with a barrier: rank 1 waits for rank 0 forever
+    return kv.rank
+
+
+def abort_like_mxnet() -> None:
+    """Die as MXNet's parameter server does when one of its own checks fails."""
+    sys.stderr.write("what():  kvstore_dist_server.h:611: Check failed: !stored.is_none(): "
+                     "init 7 first\n")
+    sys.stderr.flush()
+    os.abort()
+
+
+SLEEP_FOREVER = functools.partial(time.sleep, 600)
+
+
+# ---- helpers of the tests ------------------------------------------------------------
+
+
+def children_of(pid: int) -> list[int]:
+    """Pids of the live processes run_cluster started from process `pid`."""
+    marker = f"{dist.PARENT_VARIABLE}={pid}\0".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if marker in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return found
+
+
+def wait_until_gone(pid: int, seconds: float = 5.0) -> list[int]:
+    """Wait up to `seconds` for every child of `pid` to end; return those still alive."""
+    deadline = time.monotonic() + seconds
+    while (left := children_of(pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left
+
+
+# ---- run_cluster ---------------------------------------------------------------------
+
+
+@linux_only
+def test_push_pull_results_come_in_rank_order_from_pinned_workers():
+    results = run_cluster(push_pull_sum, num_workers=2, shape=(3, 2))
+    assert [r["rank"] for r in results] == [0, 1]
+    for r in results:
+        assert r["num_workers"] == 2
+        np.testing.assert_array_equal(r["pulled"], np.full((3, 2), 1.0 + 2.0))
+        assert r["pinned"] and r["omp_threads"] == "1"  # the pin holds in every worker
+        assert r["env"]["DMLC_ROLE"] == "worker" and r["env"]["DMLC_PS_ROOT_URI"] == "127.0.0.1"
+    assert children_of(os.getpid()) == []
+
+
+@linux_only
+def test_a_worker_that_raises_is_a_cluster_error_within_seconds():
+    start = time.monotonic()
+    with pytest.raises(ClusterError) as info:
+        run_cluster(fail_on_rank_one, num_workers=2, timeout=60)
+    assert time.monotonic() - start < 15
+    message = str(info.value)
+    assert "rank 1 raised ZeroDivisionError: rank 1 divides by zero" in message
+    assert 'raise ZeroDivisionError("rank 1 divides by zero")' in message  # its stderr
+    assert isinstance(info.value, RuntimeError)
+    assert children_of(os.getpid()) == []
+
+
+@linux_only
+def test_a_killed_worker_is_a_cluster_error():
+    with pytest.raises(ClusterError, match="was killed by SIGKILL without returning a result"):
+        run_cluster(kill_rank_zero, num_workers=2, timeout=60)
+    assert children_of(os.getpid()) == []
+
+
+@linux_only
+def test_a_cluster_that_mxnet_aborts_is_started_again(monkeypatch):
+    monkeypatch.setattr(dist, "MXNET_ABORT_RETRIES", 1)
+    with pytest.raises(ClusterError, match=r"MXNet aborted in 2 clusters in a row") as info:
+        run_cluster(abort_like_mxnet, num_workers=2, timeout=60)
+    assert "was killed by SIGABRT inside MXNet" in str(info.value)
+    assert "init 7 first" in str(info.value)
+    assert children_of(os.getpid()) == []
+
+
+@linux_only
+def test_timeout_ends_the_cluster():
+    start = time.monotonic()
+    with pytest.raises(ClusterError, match=r"did not finish within timeout=1.5 s"):
+        run_cluster(SLEEP_FOREVER, num_workers=2, timeout=1.5)
+    assert 1.5 <= time.monotonic() - start < 6
+    assert children_of(os.getpid()) == []
+
+
+def _main_function():
+    return 1
+
+
+_main_function.__module__ = "__main__"  # as if defined in a notebook cell
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"num_workers": 0}, ValueError, "num_workers must be an int >= 1, got 0"),
+        ({"num_workers": 1.5}, ValueError, "num_workers must be an int >= 1"),
+        ({"num_workers": True}, ValueError, "num_workers must be an int >= 1"),
+        ({"num_servers": 0}, ValueError, "num_servers must be an int >= 1"),
+        ({"timeout": 0}, ValueError, "timeout must be a number of seconds > 0"),
+        ({"timeout": -1.0}, ValueError, "timeout must be a number of seconds > 0"),
+        ({"timeout": "10"}, ValueError, "timeout must be a number of seconds > 0"),
+        ({"fn": 3}, TypeError, "fn must be a callable, got int"),
+        ({"fn": lambda: 1}, TypeError, "which a worker process cannot import"),
+        ({"fn": _main_function}, TypeError, "notebook cell or script"),
+        ({"lock": __import__("threading").Lock()}, TypeError, "keyword arguments cannot be sent"),
+    ],
+)
+def test_bad_arguments_are_refused_before_anything_starts(kwargs, error, match):
+    fn = kwargs.pop("fn", push_pull_sum)
+    with pytest.raises(error, match=match):
+        run_cluster(fn, **kwargs)
+    if sys.platform.startswith("linux"):
+        assert children_of(os.getpid()) == []
+
+
+def _parent_script() -> str:
+    """A Python program that runs a cluster of sleeping workers, importing dist.py alone
+    (so it starts in a fraction of a second) and printing its pid first."""
+    path = str(ROOT / "utils" / "dist.py")
+    return (
+        "import functools, importlib.util, os, sys, time\n"
+        f"spec = importlib.util.spec_from_file_location('dist', {path!r})\n"
+        "dist = importlib.util.module_from_spec(spec); spec.loader.exec_module(dist)\n"
+        "print(os.getpid(), flush=True)\n"
+        "dist.run_cluster(functools.partial(time.sleep, 600), num_workers=2, timeout=600)\n"
+    )
+
+
+def _start_parent() -> tuple[subprocess.Popen, int]:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _parent_script()], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    pid = int(parent.stdout.readline())
+    deadline = time.monotonic() + 20
+    while len(children_of(pid)) < 4 and time.monotonic() < deadline:  # 1 + 1 + 2 processes
+        time.sleep(0.05)
+    assert len(children_of(pid)) == 4, parent.stderr.read() if parent.poll() is not None else ""
+    # A child that finds its parent gone when it starts exits at once; wait until all of
+    # them are past that check, so that what ends them below is the mechanism under test.
+    time.sleep(1.0)
+    assert len(children_of(pid)) == 4
+    return parent, pid
+
+
+def _kill_leftovers(pid: int) -> None:
+    """After a failed check, end what the test started so it does not outlive the test."""
+    for child in children_of(pid):
+        os.kill(child, signal.SIGKILL)
+
+
+@linux_only
+def test_children_die_with_a_killed_parent():
+    parent, pid = _start_parent()
+    try:
+        parent.kill()  # SIGKILL: no finally block runs; PR_SET_PDEATHSIG must do the work
+        parent.wait()
+        assert wait_until_gone(pid) == []
+    finally:
+        _kill_leftovers(pid)
+
+
+@linux_only
+def test_an_interrupted_parent_ends_the_cluster():
+    parent, pid = _start_parent()
+    try:
+        parent.send_signal(signal.SIGINT)  # what Jupyter's "interrupt kernel" sends
+        _, stderr = parent.communicate(timeout=10)
+        assert "KeyboardInterrupt" in stderr
+        assert children_of(pid) == []  # ended before run_cluster let the interrupt through
+    finally:
+        parent.kill()
+        _kill_leftovers(pid)
+
+
+@linux_only
+def test_a_second_cluster_waits_for_the_first(monkeypatch):
+    monkeypatch.setattr(dist, "LOCK_WAIT_SECONDS", 1.0)
+    parent, pid = _start_parent()  # a cluster of sleeping workers in another process
+    try:
+        start = time.monotonic()
+        with pytest.raises(ClusterError, match="still running after 1 s of waiting"):
+            run_cluster(push_pull_sum, num_workers=2, timeout=60)
+        assert 1.0 <= time.monotonic() - start < 3
+        assert children_of(os.getpid()) == []  # it started nothing
+        assert len(children_of(pid)) == 4  # and left the other cluster alone
+    finally:
+        parent.kill()
+        parent.wait()
+        _kill_leftovers(pid)
+
+
+def test_role_environment_and_its_bad_input():
+    env = role_environment("server", num_workers=4, num_servers=2, root_uri="10.0.0.1",
+                           root_port=9100, node_host="10.0.0.2")
+    assert env == {
+        "DMLC_ROLE": "server", "DMLC_PS_ROOT_URI": "10.0.0.1", "DMLC_PS_ROOT_PORT": "9100",
+        "DMLC_NUM_SERVER": "2", "DMLC_NUM_WORKER": "4", "DMLC_NODE_HOST": "10.0.0.2",
+        "PS_VERBOSE": "0",
+    }
+    with pytest.raises(ValueError, match="role must be"):
+        role_environment("master", 2, 1)
+    with pytest.raises(ValueError, match="num_servers must be an int >= 1"):
+        role_environment("worker", 2, 0)
+
+
+# ---- dist_workers --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("num_workers, batch_size", [(1, 50), (2, 32), (3, 7), (4, 32)])
+def test_shards_are_disjoint_equal_and_made_of_full_batches(num_workers, batch_size):
+    n = 1347
+    shards = [shard_batches(n, r, num_workers, batch_size, epoch=1) for r in range(num_workers)]
+    steps = (n // num_workers) // batch_size
+    assert all(len(s) == steps for s in shards)
+    assert all(len(b) == batch_size for s in shards for b in s)
+    seen = np.concatenate([b for s in shards for b in s])
+    assert len(np.unique(seen)) == len(seen) and seen.max() < n
+    for r, s in enumerate(shards):
+        assert set(np.concatenate(s) % num_workers) == {r}
+    again = shard_batches(n, 0, num_workers, batch_size, epoch=1)
+    other_epoch = shard_batches(n, 0, num_workers, batch_size, epoch=2)
+    assert all(np.array_equal(a, b) for a, b in zip(again, shards[0], strict=True))
+    assert not all(np.array_equal(a, b) for a, b in zip(other_epoch, shards[0], strict=True))
+
+
+@pytest.mark.parametrize(
+    "args, match",
+    [((100, 2, 2, 10), "rank must be in 0..1"), ((100, 0, 2, 60), "batch_size=60 needs"),
+     ((100, 0, 2, 0), "batch_size=0 needs")],
+)
+def test_shard_batches_bad_input(args, match):
+    with pytest.raises(ValueError, match=match):
+        shard_batches(*args, epoch=0)
+
+
+def test_digits_cnn_shapes_and_seeded_start():
+    net_a, net_b = digits_cnn(seed=3), digits_cnn(seed=3)
+    assert net_a(nd.zeros((5, 1, 8, 8))).shape == (5, 10)
+    for (name, p), q in zip(net_a._collect_params_with_prefix().items(),
+                            net_b._collect_params_with_prefix().values(), strict=True):
+        assert np.array_equal(p.data().asnumpy(), q.data().asnumpy()), name
+
+
+def test_accumulation_with_one_worker_is_plain_minibatch_training():
+    """With num_workers=1 the reference is an ordinary training loop: compare it with
+    Gluon's Trainer written out by hand on the same batches."""
+    result = train_digits_accumulated(num_workers=1, num_epochs=1, batch_size=64, lr=0.01)
+    x_train, y_train, _, _ = _digits_arrays()
+    net = digits_cnn(0)
+    trainer = gluon.Trainer(net.collect_params(), "adam", {"learning_rate": 0.01})
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    for idx in shard_batches(len(y_train), 0, 1, 64, epoch=0):
+        with autograd.record():
+            loss = loss_fn(net(nd.array(x_train[idx])), nd.array(y_train[idx]))
+        loss.backward()
+        trainer.step(64)
+    for name, p in net._collect_params_with_prefix().items():
+        np.testing.assert_array_equal(result["params"][name], p.data().asnumpy())
+    assert 0.0 < result["losses"][0] < 2.31 and 0.5 < result["test_acc"] <= 1.0
+
+
+# ---- plot_dist -----------------------------------------------------------------------
+
+
+def test_figures_have_titles_labels_and_refuse_bad_input():
+    fig = draw_parameter_server(num_workers=3, num_servers=2)
+    ax = fig.axes[0]
+    assert "3 workers, 2 servers" in ax.get_title()
+    assert ax.get_xlabel() and ax.get_ylabel()
+    texts = [t.get_text() for t in ax.texts]
+    assert sum(t.startswith("worker") for t in texts) == 3
+    assert sum(t.startswith("server") for t in texts) == 2
+    plt.close(fig)
+    fig = plot_epoch_times({"one process": 0.2, "2 workers": 0.5}, "epochs")
+    assert fig.axes[0].get_ylabel() == "seconds per epoch"
+    assert [t.get_text() for t in fig.axes[0].texts] == ["0.20 s", "0.50 s"]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="num_servers must be an int >= 1"):
+        draw_parameter_server(2, 0)
+    with pytest.raises(ValueError, match="need positive times"):
+        plot_epoch_times({"a": 0.0}, "t")
