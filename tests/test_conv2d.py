@@ -1,8 +1,10 @@
-"""Tests of `utils.conv2d`, the batched multi-channel convolution of notebook 09.
+"""Tests of `utils.conv2d` (utils/fast.py), the batched multi-channel convolution of
+notebook 09.
 
 The reference is MXNet's own `nd.Convolution` (oneDNN) with the same settings:
 values on random shapes, paddings and strides, with and without bias; the
-gradients with respect to X, weight and bias; and every kind of bad input.
+gradients with respect to X, weight and bias; and every kind of bad input. It is
+also checked against the simple helpers of notebooks 01-04 (`corr2d_multi_in_out`).
 No timing is asserted here: `make bench` measures speed.
 """
 
@@ -15,7 +17,7 @@ import pytest
 from mxnet import autograd, nd
 from references import nd_conv2d
 
-from utils import conv2d
+from utils import conv2d, corr2d_multi_in_out
 
 
 def _random_case(seed: int):
@@ -35,6 +37,18 @@ def _random_case(seed: int):
     weight = nd.array(g.standard_normal((c_out, c_in, kh, kw)))
     bias = nd.array(g.standard_normal(c_out)) if seed % 4 else None
     return X, weight, bias, padding, stride
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_conv2d_matches_the_simple_helpers(seed):
+    """Image by image, the fast conv2d equals corr2d_multi_in_out of notebook 04 plus bias."""
+    X, weight, bias, padding, stride = _random_case(seed)
+    got = conv2d(X, weight, bias, padding=padding, stride=stride).asnumpy()
+    for n in range(X.shape[0]):
+        simple = corr2d_multi_in_out(X[n], weight, padding=padding, stride=stride).asnumpy()
+        if bias is not None:
+            simple = simple + bias.asnumpy()[:, None, None]
+        assert np.allclose(got[n], simple, atol=1e-4), (n, X.shape, weight.shape, padding, stride)
 
 
 @pytest.mark.parametrize("seed", range(40))

@@ -5,7 +5,6 @@ Notebooks import what they use by name, e.g. `from utils import corr2d`.
 """
 
 from utils.conv import (
-    conv2d,
     convolve2d,
     corr2d,
     corr2d_multi_in,
@@ -15,6 +14,7 @@ from utils.conv import (
 )
 from utils.data import load_digits_dataset
 from utils.dist import ClusterError, role_environment, run_cluster
+from utils.fast import conv2d
 from utils.pool import pool2d
 from utils.shapes import output_shape
 from utils.train import accuracy, evaluate, train

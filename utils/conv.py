@@ -1,16 +1,17 @@
-"""Cross-correlation and convolution written with MXNet operators.
+"""Cross-correlation and convolution written with MXNet operators, as notebooks 01-05
+explain them.
 
-Every function here is vectorised (no Python loop over output elements) and
-differentiable under `autograd.record()`. They all rest on `conv2d`, the
-batched multi-channel version; the others reshape their inputs for it.
+`corr2d` adds, for each kernel offset, one weighted slice of the (padded) input:
+kh * kw whole-array operations, no Python loop over output elements, and
+differentiable under `autograd.record()`. The multi-channel helpers are built from it
+the way the source article builds them: a sum over input channels, then a stack over
+output channels. The fast batched version for real layers is `utils.fast.conv2d`
+(notebook 09).
 """
 
 from __future__ import annotations
 
-import threading
-from typing import NamedTuple
-
-from mxnet import autograd, nd
+from mxnet import nd
 
 from utils._checks import Pair, as_nd, check_ndim, pair
 from utils.shapes import output_shape
@@ -84,199 +85,16 @@ def pad2d(X: nd.NDArray, padding: Pair, value: float = 0.0) -> nd.NDArray:
     return padded.reshape(lead + (h + 2 * ph, w + 2 * pw))
 
 
-def conv2d(
-    X: nd.NDArray,
-    weight: nd.NDArray,
-    bias: nd.NDArray | None = None,
-    padding: Pair = 0,
-    stride: Pair = 1,
-) -> nd.NDArray:
-    """Batched multi-channel 2-D cross-correlation, what `nd.Convolution` computes.
-
-    X has shape (N, C_in, H, W), weight (C_out, C_in, kh, kw), bias (C_out,) or
-    None; padding (zeros, per side) and stride are ints or (h, w) pairs. Returns
-    (N, C_out, H', W') with (H', W') = `output_shape((H, W), (kh, kw), padding, stride)`.
-    The input is zero-padded and moved to channels-last, and the result is a sum
-    of matrix products of input pixels with weights. With stride 1 each product
-    covers one kernel row and reads a shifted view of one flattened copy of the
-    input, so nothing is copied per offset (the "flat shift" of notebook 09, see
-    `_conv2d_flat_shift`); with a larger stride each kernel offset takes a strided
-    slice, shape (N H' W', C_in), times that offset's (C_out, C_in) weights.
-    Introduced in notebooks/09_computing_convolution_fast.ipynb.
-    """
-    X = as_nd(X, "X")
-    weight = as_nd(weight, "weight")
-    check_ndim(X, 4, "X", "(N, C_in, H, W)")
-    check_ndim(weight, 4, "weight", "(C_out, C_in, kh, kw)")
-    n, c_in, h, w = X.shape
-    c_out, c_w, kh, kw = weight.shape
-    if c_w != c_in:
-        raise ValueError(
-            f"X has {c_in} channels (shape {X.shape}) but weight expects {c_w} "
-            f"(shape {weight.shape})"
-        )
-    if bias is not None:
-        bias = as_nd(bias, "bias")
-        if bias.shape != (c_out,):
-            raise ValueError(
-                f"bias must have shape ({c_out},) for weight {weight.shape}, got {bias.shape}"
-            )
-    oh, ow = _fitted_output((h, w), (kh, kw), padding, stride, X.shape, weight.shape)
-    if pair(stride, "stride", 1) == (1, 1):
-        return _conv2d_flat_shift(X, weight, bias, pair(padding, "padding", 0), (oh, ow))
-    return _conv2d_strided(X, weight, bias, padding, pair(stride, "stride", 1), (oh, ow))
-
-
-class _Workspace(NamedTuple):
-    """Arrays that `_conv2d_flat_shift` reuses between calls of one shape."""
-
-    grid: nd.NDArray  # (N, Hp, Wp, C_in) view of the flat buffer; only its interior is written
-    views: list[list[nd.NDArray]]  # views[t][i]: the (Q, kw C_in) matrix of phase t, row i
-    phases: list[nd.NDArray]  # phases[t]: the (Q, C_out) block of the sums for phase t
-    acc: nd.NDArray  # (kw, Q, C_out), all phases
-
-
-# One workspace per shape and thread, the most recent few kept. Reuse is safe although
-# MXNet runs operators asynchronously: its engine orders a write to an array after
-# every read of it pushed before. The zero padding of the grid is never written, so it
-# is built once; and the views into the buffers are made once, which saves most of the
-# Python-side cost of a call.
-_WORKSPACES: dict[tuple[int, ...], _Workspace] = {}
-_MAX_WORKSPACES = 8
-
-
-def _shifted_views(
-    flat: nd.NDArray, c_in: int, kh: int, kw: int, wp: int, chunks: int
-) -> list[list[nd.NDArray]]:
-    """views[t][i] holds, in row q, the kw pixels starting at pixel kw q + t + i wp."""
-    length = chunks * kw * c_in
-    return [
-        [
-            flat[(t + i * wp) * c_in : (t + i * wp) * c_in + length].reshape((chunks, kw * c_in))
-            for i in range(kh)
-        ]
-        for t in range(kw)
-    ]
-
-
-def _conv2d_flat_shift(
-    X: nd.NDArray,
-    weight: nd.NDArray,
-    bias: nd.NDArray | None,
-    padding: tuple[int, int],
-    out_hw: tuple[int, int],
-) -> nd.NDArray:
-    """Stride-1 `conv2d` as kh * kw matrix products on shifted views of one flat matrix.
-
-    The input is stored channels-last on a zero grid and flattened to one long row
-    of pixels, so moving the kernel by one row or column is a shift by a fixed
-    number of pixels. With grid width Wp, output pixel r (its flat index) is the sum
-    over kernel rows i of the kw pixels starting at r + i * Wp, times that row's
-    weights. Cutting the flat buffer into chunks of kw consecutive pixels (starting
-    at pixel t + i * Wp) gives, by a reshape and without copying, the matrix of
-    every output pixel r = kw * q + t for kernel row i; one matrix product of shape
-    (Q, kw C_in) x (kw C_in, C_out) per (t, i) pair does the work.
-
-    Neighbouring rows and images share their zero padding: each row keeps only its
-    p_w left padding columns, which are also the right padding of the row before,
-    and each image only its p_h top padding rows, which are also the bottom padding
-    of the image before (zeros after the last image play that part for it). Pixels
-    whose window straddles a row or image border are computed too and cropped.
-    """
-    n, c_in, h, w = X.shape
-    c_out, _, kh, kw = weight.shape
-    (ph, pw), (oh, ow) = padding, out_hw
-    # Extra bottom rows / right columns only where the output is taller / wider than
-    # what the shared layout holds (padding larger than the kernel).
-    hp, wp = max(h + ph, oh), max(w + pw, ow)
-    grid_pixels = n * hp * wp
-    chunks = -(-grid_pixels // kw)  # chunks of kw pixels covering every output pixel
-    reach = (kh - 1) * wp + kw - 1  # how far past its own pixel a window reads
-    # Zeros after the last image: its bottom padding, and room for the last chunks.
-    size = max(grid_pixels + ph * wp + pw, chunks * kw + reach)
-    inner = X.transpose((0, 2, 3, 1))  # (N, H, W, C_in)
-    rows = weight.transpose((2, 0, 3, 1)).reshape((kh, c_out, kw * c_in))  # one per kernel row
-
-    def product(view: nd.NDArray, i: int, out: nd.NDArray | None = None) -> nd.NDArray:
-        b = bias if i == 0 else None
-        kwargs = {} if out is None else {"out": out}
-        return nd.FullyConnected(
-            view, rows[i], b, no_bias=b is None, num_hidden=c_out, flatten=False, **kwargs
-        )
-
-    if autograd.is_recording():
-        # Writes into existing arrays are not recorded: build everything functionally.
-        flat = nd.pad(
-            inner.reshape((1, n, h, w * c_in)),
-            mode="constant",
-            pad_width=(0, 0, 0, 0, ph, hp - h - ph, pw * c_in, (wp - w - pw) * c_in),
-        ).reshape((-1,))
-        if size > grid_pixels:
-            flat = nd.concat(flat, nd.zeros(((size - grid_pixels) * c_in,)), dim=0)
-        views = _shifted_views(flat, c_in, kh, kw, wp, chunks)
-        acc = nd.stack(
-            *[nd.add_n(*[product(views[t][i], i) for i in range(kh)]) for t in range(kw)]
-        )
-    else:
-        key = (threading.get_ident(), n, c_in, h, w, c_out, kh, kw, ph, pw, oh, ow)
-        ws = _WORKSPACES.get(key)
-        if ws is None:
-            if len(_WORKSPACES) >= _MAX_WORKSPACES:
-                _WORKSPACES.pop(next(iter(_WORKSPACES)))
-            flat = nd.zeros((size * c_in,))
-            acc = nd.empty((kw, chunks, c_out))
-            ws = _WORKSPACES[key] = _Workspace(
-                grid=flat[: grid_pixels * c_in].reshape((n, hp, wp, c_in)),
-                views=_shifted_views(flat, c_in, kh, kw, wp, chunks),
-                phases=[acc[t] for t in range(kw)],
-                acc=acc,
-            )
-        ws.grid[:, ph : ph + h, pw : pw + w, :] = inner
-        for t in range(kw):
-            product(ws.views[t][0], 0, out=ws.phases[t])
-            if kh > 1:
-                terms = [product(ws.views[t][i], i) for i in range(1, kh)]
-                nd.add_n(ws.phases[t], *terms, out=ws.phases[t])
-        acc = ws.acc
-    # Chunk q of phase t is pixel kw * q + t: interleave the phases back into the grid.
-    Y = acc.transpose((1, 0, 2)).reshape((-1, c_out))[:grid_pixels].reshape((n, hp, wp, c_out))
-    return nd.slice(Y, begin=(None, 0, 0, None), end=(None, oh, ow, None)).transpose((0, 3, 1, 2))
-
-
-def _conv2d_strided(
-    X: nd.NDArray,
-    weight: nd.NDArray,
-    bias: nd.NDArray | None,
-    padding: Pair,
-    stride: tuple[int, int],
-    out_hw: tuple[int, int],
-) -> nd.NDArray:
-    """`conv2d` for any stride: for each kernel offset, a strided slice of the padded
-    channels-last input, shape (N H' W', C_in), times that offset's (C_out, C_in) weights."""
-    n, c_in = X.shape[:2]
-    c_out, _, kh, kw = weight.shape
-    oh, ow = out_hw
-    Xp = pad2d(X, padding).transpose((0, 2, 3, 1))  # (N, H + 2 p_h, W + 2 p_w, C_in)
-    Wk = weight.transpose((2, 3, 0, 1)).reshape((kh * kw, c_out, c_in))  # one per offset
-    terms = [
-        nd.FullyConnected(patch.reshape((-1, c_in)), Wk[k], no_bias=True, num_hidden=c_out)
-        for k, patch in enumerate(_window_slices(Xp, (kh, kw), stride, out_hw))
-    ]
-    Y = terms[0] if len(terms) == 1 else nd.add_n(*terms)
-    Y = Y.reshape((n, oh, ow, c_out)).transpose((0, 3, 1, 2))
-    if bias is not None:
-        Y = nd.broadcast_add(Y, bias.reshape((1, c_out, 1, 1)))
-    return Y
-
-
 def corr2d(X: nd.NDArray, K: nd.NDArray, padding: Pair = 0, stride: Pair = 1) -> nd.NDArray:
     """2-D cross-correlation of one image `X` (h, w) with one kernel `K` (kh, kw).
 
     Element (i, j) of the result is the sum of K times the window of X whose
     top-left corner is (i * s_h, j * s_w) after zero padding. With the defaults
     the result has shape (h - kh + 1, w - kw + 1); in general
-    `output_shape((h, w), (kh, kw), padding, stride)`. Vectorised and
-    differentiable; float32 NDArray out.
+    `output_shape((h, w), (kh, kw), padding, stride)`. Computed as in notebook 01:
+    for each kernel offset (a, b), the slice of the padded X that this offset
+    touches in every window (every s-th element from (a, b) on), times K[a, b],
+    added up over the kh * kw offsets. Differentiable; float32 NDArray out.
     Introduced in notebooks/01_cross_correlation.ipynb (padding and stride in 03).
     """
     X = as_nd(X, "X")
@@ -284,10 +102,19 @@ def corr2d(X: nd.NDArray, K: nd.NDArray, padding: Pair = 0, stride: Pair = 1) ->
     check_ndim(X, 2, "X", "(h, w)")
     check_ndim(K, 2, "K", "(kh, kw)")
     oh, ow = _fitted_output(X.shape, K.shape, padding, stride, X.shape, K.shape)
-    Y = conv2d(
-        X.reshape((1, 1) + X.shape), K.reshape((1, 1) + K.shape), padding=padding, stride=stride
-    )
-    return Y.reshape((oh, ow))
+    sh, sw = pair(stride, "stride", 1)
+    Xp = pad2d(X, padding)
+    kh, kw = K.shape
+    Y = None
+    for a in range(kh):
+        for b in range(kw):
+            # Element (a, b) of every window: rows a, a + s_h, ..., columns b, b + s_w, ...
+            touched = nd.slice(
+                Xp, begin=(a, b), end=(a + sh * (oh - 1) + 1, b + sw * (ow - 1) + 1), step=(sh, sw)
+            )
+            term = touched * K[a, b]
+            Y = term if Y is None else Y + term
+    return Y
 
 
 def convolve2d(X: nd.NDArray, K: nd.NDArray, padding: Pair = 0, stride: Pair = 1) -> nd.NDArray:
@@ -328,23 +155,28 @@ def corr2d_multi_in(
     """Cross-correlation summed over input channels.
 
     X (c_i, h, w) and K (c_i, kh, kw) -> (h', w'): each channel of X is
-    cross-correlated with the matching channel of K and the results are added.
+    cross-correlated with the matching channel of K by `corr2d`, and the c_i
+    results are added (`nd.add_n`).
     Introduced in notebooks/04_channels.ipynb.
     """
     X, K, _ = _channel_inputs(X, K, "(c_i, kh, kw)", 0, padding, stride)
-    return conv2d(X.expand_dims(0), K.expand_dims(0), padding=padding, stride=stride)[0, 0]
+    per_channel = [
+        corr2d(X[c], K[c], padding=padding, stride=stride) for c in range(X.shape[0])
+    ]
+    return per_channel[0] if len(per_channel) == 1 else nd.add_n(*per_channel)
 
 
 def corr2d_multi_in_out(
     X: nd.NDArray, K: nd.NDArray, padding: Pair = 0, stride: Pair = 1
 ) -> nd.NDArray:
-    """One `corr2d_multi_in` per output channel.
+    """One `corr2d_multi_in` per output channel, stacked.
 
-    X (c_i, h, w) and K (c_o, c_i, kh, kw) -> (c_o, h', w').
+    X (c_i, h, w) and K (c_o, c_i, kh, kw) -> (c_o, h', w'): output channel o is
+    `corr2d_multi_in(X, K[o])`.
     Introduced in notebooks/04_channels.ipynb.
     """
     X, K, _ = _channel_inputs(X, K, "(c_o, c_i, kh, kw)", 1, padding, stride)
-    return conv2d(X.expand_dims(0), K, padding=padding, stride=stride)[0]
+    return nd.stack(*[corr2d_multi_in(X, k, padding=padding, stride=stride) for k in K])
 
 
 def corr2d_multi_in_out_1x1(
