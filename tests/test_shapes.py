@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import itertools
 
+import mxnet as mx
+import numpy as np
 import pytest
-from mxnet import nd
+from mxnet import autograd, nd
 from mxnet.base import MXNetError
 from mxnet.gluon import nn
 
 from utils import output_shape
+from utils.plot import plot_receptive_fields
+from utils.shapes import receptive_field
 
 SIZES = [(1, 1), (2, 3), (5, 5), (7, 6), (8, 8), (9, 4)]
 KERNELS = [1, 2, 3, (3, 5), (2, 1)]
@@ -154,3 +158,61 @@ def test_bad_inputs_are_value_errors(args, kwargs, message):
 def test_ceil_mode_must_be_a_bool():
     with pytest.raises(ValueError, match="ceil_mode must be True or False"):
         output_shape(8, 3, ceil_mode="no")
+
+
+def _gradient_field(layers: list[tuple[int, int]], size: int = 23) -> tuple[int, int, int]:
+    """Rows and columns spanned by the non-zero input gradient of the centre output element
+    of a stack of bias-free Conv2D layers with all-ones weights, and the number of
+    non-zero pixels."""
+    net = nn.HybridSequential()
+    for k, s in layers:
+        net.add(nn.Conv2D(1, kernel_size=k, strides=s, in_channels=1, use_bias=False))
+    net.initialize(mx.init.One())
+    X = nd.zeros((1, 1, size, size))
+    X.attach_grad()
+    with autograd.record():
+        Y = net(X)
+        picked = Y[0, 0, Y.shape[2] // 2, Y.shape[3] // 2]
+    picked.backward()
+    rows, cols = np.nonzero(X.grad[0, 0].asnumpy())
+    return rows.max() - rows.min() + 1, cols.max() - cols.min() + 1, len(rows)
+
+
+@pytest.mark.parametrize(
+    "layers",
+    [[(3, 1)], [(3, 1), (3, 1)], [(3, 1), (3, 2), (3, 1)], [(2, 2), (2, 2)], [(5, 2), (3, 1)],
+     [(1, 1)], [(3, 2), (3, 2), (3, 2)], [(4, 3), (2, 1)]],
+)
+def test_receptive_field_matches_the_input_gradient(layers):
+    """The gradient of one output element is non-zero exactly on a square of the predicted side."""
+    side = receptive_field([k for k, _ in layers], [s for _, s in layers])
+    height, width, count = _gradient_field(layers)
+    assert (height, width, count) == (side, side, side * side)
+
+
+def test_receptive_field_formula_values():
+    assert receptive_field([3]) == 3
+    assert receptive_field([3, 3]) == 5
+    assert receptive_field([3, 3, 3], [1, 2, 1]) == 9
+    assert receptive_field([7, 3, 3], [2, 2, 1]) == 7 + 2 * 2 + 2 * 4
+
+
+@pytest.mark.parametrize(
+    "kernels, strides, message",
+    [([], None, "at least one layer"), ([3, 3], [1], "one stride per kernel"),
+     ([0], None, "kernel_sizes must be ints >= 1"), ([3], [0], "strides must be ints >= 1"),
+     ([3.0], None, "kernel_sizes must be ints"), ([True], None, "kernel_sizes must be ints")],
+)
+def test_receptive_field_bad_inputs(kernels, strides, message):
+    with pytest.raises(ValueError, match=message):
+        receptive_field(kernels, strides)
+
+
+def test_plot_receptive_fields_outlines_each_field():
+    grad = np.zeros((9, 9))
+    grad[2:7, 3:8] = 1.0
+    fig = plot_receptive_fields({"two 3x3": grad}, {"two 3x3": 5}, "fields")
+    ax = fig.axes[0]
+    (box,) = ax.patches
+    assert (box.get_x(), box.get_y(), box.get_width(), box.get_height()) == (2.5, 1.5, 5, 5)
+    assert "field 5x5" in ax.get_title() and ax.get_xlabel() and ax.get_ylabel()

@@ -491,3 +491,29 @@ def plot_timings(times_ms: Mapping[str, float], title: str, ax: Axes | None = No
     ax.tick_params(axis="x", labelrotation=15)
     fig.tight_layout()
     return fig
+
+
+def plot_receptive_fields(
+    grads: Mapping[str, object], fields: Mapping[str, int], title: str
+) -> Figure:
+    """One panel per stack of layers: the input gradient of one output element as an
+    image (non-zero pixels are its receptive field, 感受野), with the square of side
+    `fields[name]` predicted by `utils.shapes.receptive_field` outlined around them.
+    `grads` maps a name to an (h, w) gradient. Introduced in
+    notebooks/03_padding_and_stride.ipynb.
+    """
+    n = len(grads)
+    fig, axes = plt.subplots(1, n, figsize=(3.6 * n, 3.8), squeeze=False)
+    for ax, (name, grad) in zip(axes[0], grads.items(), strict=True):
+        g = to_numpy(grad)
+        rows, cols = np.nonzero(g)
+        ax.imshow(g, cmap="Greys", interpolation="nearest")
+        r = fields[name]
+        ax.add_patch(Rectangle((cols.min() - 0.5, rows.min() - 0.5), r, r, fill=False,
+                               edgecolor="tab:red", linewidth=2))
+        ax.set_title(f"{name}\nfield {r}x{r}", fontsize=10)
+        ax.set_xlabel("input column")
+        ax.set_ylabel("input row")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -1,9 +1,11 @@
-"""Output shapes of convolution and pooling layers.
+"""Output shapes of convolution and pooling layers, and receptive fields.
 
 Introduced in notebooks/03_padding_and_stride.ipynb.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from utils._checks import Pair, pair
 
@@ -49,3 +51,35 @@ def output_shape(
         steps = -(-span // s[axis]) if ceil_mode else span // s[axis]
         out.append(steps + 1)
     return out[0], out[1]
+
+
+def receptive_field(kernel_sizes: Sequence[int], strides: Sequence[int] | None = None) -> int:
+    """Side of the receptive field (感受野) of one output element of a stack of layers.
+
+    Layer l (from the input up) has a square kernel of side k_l and stride s_l (all 1
+    when `strides` is None). Each layer widens the field by k_l - 1 of its own input
+    pixels, and each of those spans the product of the strides below it in input
+    pixels, so
+
+        r = 1 + sum over l of (k_l - 1) * s_1 * ... * s_(l-1).
+
+    Padding moves the field but does not change its size; a window that reaches into
+    the padding sees fewer real pixels. Returns r as an int; an empty stack, a kernel
+    or stride below 1, or lists of different lengths are a `ValueError`.
+    Introduced in notebooks/03_padding_and_stride.ipynb.
+    """
+    kernels = list(kernel_sizes)
+    steps = [1] * len(kernels) if strides is None else list(strides)
+    if not kernels or len(steps) != len(kernels):
+        raise ValueError(
+            f"need one stride per kernel and at least one layer, got kernel_sizes={kernels!r}, "
+            f"strides={steps!r}"
+        )
+    for name, values in (("kernel_sizes", kernels), ("strides", steps)):
+        if any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in values):
+            raise ValueError(f"{name} must be ints >= 1, got {values!r}")
+    field, jump = 1, 1
+    for k, s in zip(kernels, steps, strict=True):
+        field += (k - 1) * jump
+        jump *= s
+    return field
