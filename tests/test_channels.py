@@ -2,6 +2,7 @@
 
 import re
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from mxnet import nd
@@ -9,6 +10,7 @@ from mxnet.gluon import nn
 from references import nd_corr2d_multi_in_out
 
 from utils import corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1
+from utils.plot import draw_1x1_pixel
 
 
 def random_case(rng, one_by_one=False):
@@ -158,3 +160,25 @@ def test_kernel_too_large_names_the_callers_shapes(func, K_shape):
     expected = re.escape(f"kernel of shape {K_shape}") + ".*" + re.escape("(2, 3, 3)")
     with pytest.raises(ValueError, match=expected):
         func(nd.ones((2, 3, 3)), nd.ones(K_shape))
+
+
+def test_draw_1x1_pixel_spells_out_each_output_channel():
+    X = nd.array(np.arange(18, dtype=np.float32).reshape(2, 3, 3))
+    K = nd.array(np.array([[1.0, 2.0], [0.5, -1.0], [0.0, 3.0]]).reshape(3, 2, 1, 1))
+    Y = corr2d_multi_in_out_1x1(X, K)
+    fig = draw_1x1_pixel(X, K, Y, (2, 1))
+    text = "\n".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    W, x = K.asnumpy().reshape(3, 2), X.asnumpy()[:, 2, 1]
+    for o in range(3):
+        assert f"Y[{o}, 2, 1] = " in text and f"= {W[o] @ x:.4f}" in text
+    assert len(fig.axes) == 2 + 2 + 1 + 3  # inputs, W and x, the products, outputs
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    "x_shape, k_shape, y_shape, message",
+    [((2, 3, 3), (3, 2, 3, 3), (3, 3, 3), "need X"), ((2, 3, 3), (3, 4, 1, 1), (3, 3, 3), "fit")],
+)
+def test_draw_1x1_pixel_bad_shapes(x_shape, k_shape, y_shape, message):
+    with pytest.raises(ValueError, match=message):
+        draw_1x1_pixel(np.zeros(x_shape), np.zeros(k_shape), np.zeros(y_shape), (0, 0))

@@ -517,3 +517,54 @@ def plot_receptive_fields(
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def draw_1x1_pixel(X: object, K: object, Y: object, pixel: tuple[int, int]) -> Figure:
+    """One pixel of a 1x1 convolution: its channel vector times the (c_o, c_i) matrix.
+
+    `X` is the input (c_i, h, w), `K` the kernel (c_o, c_i, 1, 1) and `Y` the output
+    (c_o, h, w). Left: the input channels, the pixel outlined in each; middle: the
+    weight matrix W = K.reshape(c_o, c_i), the pixel's vector x (a column) and W x;
+    right: the output channels, the same pixel outlined. Every number is taken from
+    the arrays. Introduced in notebooks/05_1x1_convolution.ipynb.
+    """
+    x, k, y = (to_numpy(a) for a in (X, K, Y))
+    if x.ndim != 3 or k.ndim != 4 or k.shape[2:] != (1, 1) or y.ndim != 3:
+        raise ValueError(
+            f"need X (c_i, h, w), K (c_o, c_i, 1, 1) and Y (c_o, h, w), "
+            f"got shapes {x.shape}, {k.shape} and {y.shape}"
+        )
+    c_o, c_i = k.shape[:2]
+    if x.shape[0] != c_i or y.shape != (c_o,) + x.shape[1:]:
+        raise ValueError(f"shapes do not fit together: X {x.shape}, K {k.shape}, Y {y.shape}")
+    i, j = pixel
+    W, vec = k.reshape(c_o, c_i), x[:, i, j]
+    rows = max(c_i, c_o)
+    fig = plt.figure(figsize=(11, 2.3 * rows))
+    grid = fig.add_gridspec(rows, 5, width_ratios=[1, 0.2, c_i / 2 + 0.5, 0.6, 1])
+    for c in range(c_i):
+        draw_grid(fig.add_subplot(grid[c, 0]), x[c], f"X[{c}]", highlight=[(i, j, 1, 1)],
+                  fmt="{:.2f}")
+    ax_w = fig.add_subplot(grid[: max(1, rows // 2 + 1), 2])
+    draw_grid(ax_w, W, "W = K.reshape(c_o, c_i)", fmt="{:.2f}")
+    ax_w.set_xlabel("input channel")
+    ax_w.set_ylabel("output channel")
+    ax_x = fig.add_subplot(grid[: max(1, rows // 2 + 1), 3])
+    draw_grid(ax_x, vec.reshape(c_i, 1), f"x = X[:, {i}, {j}]", fmt="{:.2f}",
+              highlight=[(0, 0, c_i, 1)])
+    ax_x.set_xlabel("")
+    ax_x.set_ylabel("input channel")
+    ax_x.set_xticks([])
+    ax_p = fig.add_subplot(grid[max(1, rows // 2 + 1):, 2:4])
+    ax_p.axis("off")
+    lines = [f"Y[{o}, {i}, {j}] = " + " + ".join(f"{W[o, c]:.2f}·{vec[c]:.2f}" for c in range(c_i))
+             + f" = {W[o] @ vec:.4f}" for o in range(c_o)]
+    ax_p.text(0.0, 0.5, "W x, row by row:\n" + "\n".join(lines), va="center", fontsize=10,
+              family="monospace")
+    for o in range(c_o):
+        draw_grid(fig.add_subplot(grid[o, 4]), y[o], f"Y[{o}]", highlight=[(i, j, 1, 1)],
+                  fmt="{:.2f}")
+    fig.suptitle(f"A 1x1 convolution at pixel ({i}, {j}): the {c_o}x{c_i} matrix times the "
+                 f"pixel's {c_i} channels")
+    fig.tight_layout()
+    return fig
