@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import threading
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from mxnet import autograd, nd
 from references import nd_conv2d
 
-from utils import conv2d, corr2d_multi_in_out
+from utils import conv2d, corr2d, corr2d_multi_in_out
+from utils.plot import draw_flat_shift
 
 
 def _random_case(seed: int):
@@ -301,3 +303,19 @@ def test_conv2d_from_two_threads_at_once(rng):
         assert len(results[k]) == 20
         for got in results[k]:
             np.testing.assert_allclose(got, expected[k], rtol=1e-4, atol=1e-4)
+
+
+def test_draw_flat_shift_sums_are_the_cross_correlation_with_wraps_hatched():
+    X = nd.array(np.arange(12, dtype=np.float32).reshape(3, 4))
+    K = nd.array([[1.0, -2.0], [0.5, 3.0]])
+    fig = draw_flat_shift(X, K)
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert "offset (1, 1): rows 5..11, x K[1,1] = 3" in texts
+    hatched = [p for p in ax.patches if p.get_hatch()]
+    assert len(hatched) == 1  # of 7 flat rows, row 3 wraps past the right edge
+    expected = corr2d(X, K).asnumpy().ravel()
+    labels = texts[-8:-1]  # the 7 sums, then the row label
+    kept = [float(v) for n, v in enumerate(labels) if n % 4 != 3]
+    assert np.allclose(kept, expected)
+    plt.close(fig)

@@ -568,3 +568,65 @@ def draw_1x1_pixel(X: object, K: object, Y: object, pixel: tuple[int, int]) -> F
                  f"pixel's {c_i} channels")
     fig.tight_layout()
     return fig
+
+
+def draw_flat_shift(X: object, K: object) -> Figure:
+    """The flat shift of notebook 09 on one (h, w) image and one (kh, kw) kernel.
+
+    Top row: the image flattened row by row (pixel r = y * w + x). Then one row per
+    kernel offset (i, j): the slice [s, s + L) with s = i * w + j that this offset
+    reads for all L = h * w - (kh - 1) * w - (kw - 1) output rows at once, outlined,
+    and the weight K[i, j] it is multiplied by. Bottom row: the L sums; rows whose
+    window wraps past the right edge of the image are hatched (computed, then dropped),
+    and the kept ones, in order, are the cross-correlation. Every number comes from
+    the arrays. Introduced in notebooks/09_computing_convolution_fast.ipynb.
+    """
+    x, k = to_numpy(X), to_numpy(K)
+    if x.ndim != 2 or k.ndim != 2 or k.shape[0] > x.shape[0] or k.shape[1] > x.shape[1]:
+        raise ValueError(f"need X (h, w) and a smaller K (kh, kw), got {x.shape} and {k.shape}")
+    (h, w), (kh, kw) = x.shape, k.shape
+    flat = x.reshape(-1)
+    length = h * w - (kh - 1) * w - (kw - 1)
+    sums = sum(k[i, j] * flat[i * w + j : i * w + j + length] for i in range(kh) for j in range(kw))
+    rows = 2 + kh * kw
+    fig, ax = plt.subplots(figsize=(0.75 * (h * w) + 3, 0.7 * rows + 1.2))
+
+    def cells(row: int, values, start: int = 0, hatch_at=(), outline=None, color="tab:blue"):
+        for n, v in enumerate(values):
+            col = start + n
+            hatch = "///" if n in hatch_at else None
+            ax.add_patch(Rectangle((col, -row - 1), 1, 1, fill=False, edgecolor="0.4", lw=0.8,
+                                   hatch=hatch))
+            ax.text(col + 0.5, -row - 0.5, f"{v:g}", ha="center", va="center", fontsize=9)
+        if outline is not None:
+            a, b = outline
+            ax.add_patch(Rectangle((a + 0.05, -row - 0.95), b - a - 0.1, 0.9, fill=False,
+                                   edgecolor=color, lw=2.2))
+
+    cells(0, flat)
+    ax.text(-0.3, -0.5, "flattened X", ha="right", va="center", fontsize=9)
+    colors = ["tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:brown"]
+    row = 1
+    for i in range(kh):
+        for j in range(kw):
+            s = i * w + j
+            cells(row, flat[s : s + length], start=s, outline=(s, s + length),
+                  color=colors[(i * kw + j) % len(colors)])
+            ax.text(-0.3, -row - 0.5, f"offset ({i}, {j}): rows {s}..{s + length - 1}, "
+                    f"x K[{i},{j}] = {k[i, j]:g}", ha="right", va="center", fontsize=9)
+            row += 1
+    wrapped = [r for r in range(length) if r % w > w - kw]
+    cells(row, sums, hatch_at=wrapped)
+    ax.text(-0.3, -row - 0.5, "sum of the weighted slices", ha="right", va="center", fontsize=9)
+    ax.set_xlim(-0.2, h * w + 0.2)
+    ax.set_ylim(-rows - 0.2, 0.2)
+    ax.set_xticks([c + 0.5 for c in range(h * w)], [str(c) for c in range(h * w)])
+    ax.set_xlabel("row of the flattened grid (pixel index r = y * w + x)")
+    ax.set_yticks([])
+    ax.set_ylabel("")
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(f"Flat shift: {kh * kw} shifted slices of one flat array, weighted and added\n"
+                 "(hatched: a window that wraps past the right edge, computed and dropped)")
+    fig.tight_layout()
+    return fig
