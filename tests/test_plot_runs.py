@@ -1,0 +1,40 @@
+"""Tests of utils.plot_runs."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from utils.plot_runs import plot_mean_spread  # noqa: E402
+
+
+def test_means_and_spreads_are_drawn():
+    values = np.array([[0.1, 0.5, 0.9], [0.3, 0.7, 0.7]])
+    fig = plot_mean_spread({"a": values}, [1, 3, 10], "t", "labels", "acc", logx=True)
+    ax = fig.axes[0]
+    line = ax.get_lines()[0]
+    assert np.allclose(line.get_ydata(), values.mean(axis=0))
+    # error bar segments span mean +- std
+    segments = ax.collections[0].get_segments()
+    spans = [seg[1][1] - seg[0][1] for seg in segments]
+    assert np.allclose(spans, 2 * values.std(axis=0))
+    assert ax.get_title() == "t" and ax.get_xlabel() == "labels" and ax.get_ylabel() == "acc"
+    assert ax.get_xscale() == "log"
+    plt.close(fig)
+
+
+def test_draws_on_given_axes():
+    fig, axes = plt.subplots(1, 2)
+    out = plot_mean_spread({"a": np.zeros((2, 2)), "b": np.ones((2, 2))}, [1, 2], "t", "x", "y",
+                           ax=axes[1])
+    assert out is fig and not axes[0].get_lines()
+    assert axes[1].get_legend_handles_labels()[1] == ["a", "b"]
+    plt.close(fig)
+
+
+def test_bad_shape_names_shapes():
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(seeds, 2\)"):
+        plot_mean_spread({"a": np.zeros((2, 3))}, [1, 2], "t", "x", "y")
