@@ -26,6 +26,17 @@ def to_numpy(x: object) -> np.ndarray:
     return x.asnumpy() if hasattr(x, "asnumpy") else np.asarray(x)
 
 
+def finish_axes(fig: Figure, ax: Axes, title: str, xlabel: str, ylabel: str) -> Figure:
+    """Title, axis labels, a light grid and the legend on `ax`; tight layout; returns `fig`."""
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
 def _figure_for(ax: Axes | None) -> tuple[Figure, Axes]:
     """The figure of `ax`, or a new 6x4 figure and its axes when `ax` is None."""
     if ax is None:
@@ -130,13 +141,7 @@ def plot_curves(
         ax.plot(xs, values, marker="o", markersize=3, label=label)
     if logy:
         ax.set_yscale("log")
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.grid(True, alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    return fig
+    return finish_axes(fig, ax, title, xlabel, ylabel)
 
 
 # ---- figures of notebooks 01 (cross-correlation) ---------------------------

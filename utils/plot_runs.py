@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from utils.plot import _figure_for
+from utils.plot import _figure_for, finish_axes
 
 
 def plot_mean_spread(
@@ -51,10 +51,4 @@ def plot_mean_spread(
         ax.set_xscale("log")
         ax.set_xticks(xs)
         ax.set_xticklabels([f"{v:g}" for v in xs])
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.grid(True, alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    return fig
+    return finish_axes(fig, ax, title, xlabel, ylabel)
