@@ -118,12 +118,31 @@ def test_push_pull_results_come_in_rank_order_from_pinned_workers():
     assert children_of(os.getpid()) == []
 
 
+@pytest.fixture
+def started_at(monkeypatch) -> list[float]:
+    """When run_cluster got the machine's cluster lock, i.e. when its own clock started.
+
+    Under `make test` another test or notebook 10 may hold the lock first; run_cluster
+    then waits for it, and that wait is neither part of its timeout nor of what the
+    timing checks below are about.
+    """
+    times: list[float] = []
+    take_lock = dist._one_cluster_at_a_time
+
+    def take_lock_and_note_when():
+        lock = take_lock()
+        times.append(time.monotonic())
+        return lock
+
+    monkeypatch.setattr(dist, "_one_cluster_at_a_time", take_lock_and_note_when)
+    return times
+
+
 @linux_only
-def test_a_worker_that_raises_is_a_cluster_error_within_seconds():
-    start = time.monotonic()
+def test_a_worker_that_raises_is_a_cluster_error_within_seconds(started_at):
     with pytest.raises(ClusterError) as info:
         run_cluster(fail_on_rank_one, num_workers=2, timeout=60)
-    assert time.monotonic() - start < 15
+    assert len(started_at) == 1 and time.monotonic() - started_at[0] < 15
     message = str(info.value)
     assert "rank 1 raised ZeroDivisionError: rank 1 divides by zero" in message
     assert 'raise ZeroDivisionError("rank 1 divides by zero")' in message  # its stderr
@@ -149,11 +168,10 @@ def test_a_cluster_that_mxnet_aborts_is_started_again(monkeypatch):
 
 
 @linux_only
-def test_timeout_ends_the_cluster():
-    start = time.monotonic()
+def test_timeout_ends_the_cluster(started_at):
     with pytest.raises(ClusterError, match=r"did not finish within timeout=1.5 s"):
         run_cluster(SLEEP_FOREVER, num_workers=2, timeout=1.5)
-    assert 1.5 <= time.monotonic() - start < 6
+    assert len(started_at) == 1 and 1.5 <= time.monotonic() - started_at[0] < 6
     assert children_of(os.getpid()) == []
 
 
@@ -207,7 +225,7 @@ def _start_parent() -> tuple[subprocess.Popen, int]:
         stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
     pid = int(parent.stdout.readline())
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 120  # it may first wait for another cluster to end
     while len(children_of(pid)) < 4 and time.monotonic() < deadline:  # 1 + 1 + 2 processes
         time.sleep(0.05)
     assert len(children_of(pid)) == 4, parent.stderr.read() if parent.poll() is not None else ""
@@ -256,7 +274,7 @@ def test_a_second_cluster_waits_for_the_first(monkeypatch):
         start = time.monotonic()
         with pytest.raises(ClusterError, match="still running after 1 s of waiting"):
             run_cluster(push_pull_sum, num_workers=2, timeout=60)
-        assert 1.0 <= time.monotonic() - start < 3
+        assert 1.0 <= time.monotonic() - start < 10  # waited about 1 s, then gave up
         assert children_of(os.getpid()) == []  # it started nothing
         assert len(children_of(pid)) == 4  # and left the other cluster alone
     finally:
