@@ -16,17 +16,21 @@ NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 # two notebooks run side by side on a 2-core machine. More cores: make test JOBS=4.
 JOBS ?= 2
 
+BOOK_DIR := build/book
+
 # nbval runs each notebook in the kernel its metadata names (gluon-cnn-basics).
 NBVAL_FLAGS := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help setup host-check lab test unit nbval portability execute lint bench clean
+.PHONY: help setup host-check lab test unit nbval portability execute lint bench clean book book-check
 
 help:
 	@echo "make lab      start JupyterLab on notebooks/ (127.0.0.1, token on)"
 	@echo "make test     unit tests + strict nbval on every notebook + the portability check"
 	@echo "make portability  only the training notebooks under simulated machines"
 	@echo "make execute  re-run notebooks in place in a fresh kernel (NOTEBOOKS=... for some)"
-	@echo "make lint     ruff over utils/, tests/, benchmarks/ and the notebooks"
+	@echo "make lint     ruff over utils/, tests/, benchmarks/, book/ and the notebooks"
+	@echo "make book     build the HTML edition into build/book/ (open build/book/index.html)"
+	@echo "make book-check  check build/book/ in headless Chromium (needs the chromium package)"
 	@echo "make bench    time the convolution implementations (benchmarks/)"
 	@echo "make clean    remove the environment and caches"
 
@@ -65,8 +69,12 @@ lab: $(PINNED)
 
 # One pytest run: unit tests, every notebook under strict nbval, and the portability
 # check (tests/test_portability.py), spread over $(JOBS) workers, one notebook each.
+# Then the book: built, and checked in Chromium when it is installed (one line says
+# so when it is not; in CI, where CI=true, a missing Chromium is an error).
 test: host-check $(PINNED)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --no-loadscope-reorder tests $(NBVAL_FLAGS) notebooks
+	$(BIN)/python book/build.py
+	$(BIN)/python book/check.py --if-available $(BOOK_DIR)
 
 unit: $(PINNED)
 	$(BIN)/python -m pytest -m "not portability" tests
@@ -91,8 +99,18 @@ execute: host-check $(PINNED)
 	done
 
 lint: $(PINNED)
-	$(BIN)/ruff check utils tests benchmarks notebooks
+	$(BIN)/ruff check utils tests benchmarks book notebooks
 	$(BIN)/actionlint
+
+# The HTML edition (book/): README.md as the landing page and every notebook from its
+# stored outputs (nothing is executed), Sphinx warnings as errors, into build/book/.
+book: $(PINNED)
+	$(BIN)/python book/build.py
+
+# The browser check of build/book/ as it stands (no rebuild, so a broken build is
+# reported, not replaced): headless Chromium over file:// and http://127.0.0.1.
+book-check: $(PINNED)
+	$(BIN)/python book/check.py $(BOOK_DIR)
 
 # The benchmark measures the machine as it is: the pin is turned off for it.
 bench: $(PINNED)
