@@ -2,7 +2,8 @@
 
 Stages README.md and every notebooks/*.ipynb of a repository in a source folder
 (README.md becomes index.md, the landing page, with a hidden table of contents
-listing the notebooks in file-name order appended), then runs Sphinx with
+listing the notebooks in file-name order appended, and its links to source files,
+which have no page in the book, reduced to their text), then runs Sphinx with
 book/conf.py, warnings as errors, into the output folder, which is emptied
 first. Nothing is executed: the pages show the notebooks' stored outputs.
 
@@ -15,6 +16,7 @@ small fixture repositories with the same code.
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -23,6 +25,24 @@ from sphinx.cmd.build import build_main
 
 BOOK = Path(__file__).resolve().parent
 REPO = BOOK.parent
+
+
+# A Markdown link whose target is a relative path (not a URL, not an #anchor).
+RELATIVE_LINK = re.compile(r"\[([^\]]+)\]\((?![a-z][a-z0-9+.-]*:|#)([^)\s]+)\)")
+
+
+def unlink_repository_files(markdown: str) -> str:
+    """Keep links to notebooks; turn links to other files of the repository into their text.
+
+    On a code host README.md links to source files (`utils/pin.py`); the book has no page
+    for them, so such a link would dangle there. Its text stays, without the link.
+    """
+
+    def relink(match: re.Match) -> str:
+        text, target = match.groups()
+        return match.group(0) if target.split("#")[0].endswith(".ipynb") else text
+
+    return RELATIVE_LINK.sub(relink, markdown)
 
 
 def stage(repo: Path, src: Path) -> list[str]:
@@ -51,7 +71,7 @@ def stage(repo: Path, src: Path) -> list[str]:
             "",
         ]
     )
-    readme = (repo / "README.md").read_text(encoding="utf-8")
+    readme = unlink_repository_files((repo / "README.md").read_text(encoding="utf-8"))
     (src / "index.md").write_text(readme.rstrip("\n") + toctree, encoding="utf-8")
     return docnames
 

@@ -133,17 +133,30 @@ async () => {
 # <details class="hide"> that myst-nb makes of cells tagged hide-cell/-input/-output.
 COLLAPSIBLE = "main details"
 
-# Whether anything inside a <details> but its <summary> is visible, and a label for it.
-DETAILS_STATE_JS = """
-(d) => {
-  const parts = [...d.children].filter((c) => c.tagName !== 'SUMMARY');
-  const summary = d.querySelector(':scope > summary');
-  return {
-    open: d.open,
-    label: (summary ? summary.innerText : d.innerText).trim().replace(/\\s+/g, ' ').slice(0, 60),
-    parts: parts.length,
-    visible: parts.filter((c) => c.checkVisibility()).length,
+# Every collapsible block's state (open? how many of its parts, all but the <summary>,
+# are visible? a label), then a click on the summary of each block that is closed, as a
+# reader would, and the state again once the page has rendered the change. One call
+# per page: a round trip per block made the check twice as slow.
+OPEN_COLLAPSED_JS = """
+async (selector) => {
+  const state = (d) => {
+    const parts = [...d.children].filter((c) => c.tagName !== 'SUMMARY');
+    const summary = d.querySelector(':scope > summary');
+    return {
+      open: d.open,
+      label: (summary ? summary.innerText : d.innerText).trim().replace(/\\s+/g, ' ').slice(0, 60),
+      parts: parts.length,
+      visible: parts.filter((c) => c.checkVisibility()).length,
+    };
   };
+  const blocks = [...document.querySelectorAll(selector)];
+  const before = blocks.map(state);
+  blocks.forEach((d, i) => {
+    const summary = d.querySelector(':scope > summary');
+    if (summary && !before[i].open && !before[i].visible) summary.click();
+  });
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  return blocks.map((d, i) => ({before: before[i], after: state(d)}));
 }
 """
 
@@ -333,24 +346,19 @@ class _BookRun:
             else:
                 self.problem(scheme, name, "the page has math but MathJax did not load")
         # Collapsed blocks: hidden first, shown once their summary is clicked.
-        blocks = tab.locator(COLLAPSIBLE)
-        for i in range(await blocks.count()):
-            block = blocks.nth(i)
-            state = await block.evaluate(DETAILS_STATE_JS)
-            if state["open"] or state["visible"]:
+        for block in await tab.evaluate(OPEN_COLLAPSED_JS, COLLAPSIBLE):
+            before, after = block["before"], block["after"]
+            if before["open"] or before["visible"]:
                 self.problem(
                     scheme,
                     name,
-                    f"collapsed block '{state['label']}' is visible before it is opened",
+                    f"collapsed block '{before['label']}' is visible before it is opened",
                 )
-                continue
-            await block.locator(":scope > summary").click()
-            state = await block.evaluate(DETAILS_STATE_JS)
-            if not state["open"] or state["visible"] < state["parts"]:
+            elif not after["open"] or after["visible"] < after["parts"]:
                 self.problem(
                     scheme,
                     name,
-                    f"collapsed block '{state['label']}' does not show its content when opened",
+                    f"collapsed block '{after['label']}' does not show its content when opened",
                 )
             elif scheme == "file":
                 self.report.collapsed += 1

@@ -97,7 +97,8 @@ def write_fixture_repo(repo: Path) -> None:
     (repo / "README.md").write_text(
         "# Fixture collection\n\nA landing page. Read"
         " [01 · Max pooling](notebooks/01_max_pooling.ipynb),"
-        " then [02 · After pooling](notebooks/02_after_pooling.ipynb).\n",
+        " then [02 · After pooling](notebooks/02_after_pooling.ipynb);"
+        " the helper is [`utils/pool.py`](utils/pool.py).\n",
         encoding="utf-8",
     )
     figure = nbformat.v4.new_output(
@@ -203,6 +204,25 @@ def test_build_lists_every_notebook_in_order(fixture_book: Path) -> None:
     assert (
         fixture_book / "_static" / "mathjax" / "input" / "tex" / "extensions" / "cancel.js"
     ).is_file()
+
+
+def test_build_keeps_the_text_of_links_to_source_files(fixture_book: Path) -> None:
+    index = (fixture_book / "index.html").read_text(encoding="utf-8")
+    assert "utils/pool.py</span></code>" in index and 'href="utils/pool.py"' not in index
+
+
+@pytest.mark.parametrize(
+    "markdown, staged",
+    [
+        ("[01](notebooks/01_a.ipynb)", "[01](notebooks/01_a.ipynb)"),
+        ("[01](notebooks/01_a.ipynb#exercises)", "[01](notebooks/01_a.ipynb#exercises)"),
+        ("[pin](utils/pin.py) and [make](Makefile)", "pin and make"),
+        ("[MXNet](https://mxnet.apache.org)", "[MXNet](https://mxnet.apache.org)"),
+        ("[below](#how-long)", "[below](#how-long)"),
+    ],
+)
+def test_links_the_book_keeps(markdown: str, staged: str) -> None:
+    assert book_build.unlink_repository_files(markdown) == staged
 
 
 def test_build_keeps_solutions_collapsed(fixture_book: Path) -> None:
