@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from utils.plot_runs import plot_mean_spread  # noqa: E402
+from utils.plot_runs import plot_mean_spread, plot_seed_spread  # noqa: E402
 
 
 def test_means_and_spreads_are_drawn():
@@ -38,3 +38,24 @@ def test_draws_on_given_axes():
 def test_bad_shape_names_shapes():
     with pytest.raises(ValueError, match=r"\(2, 3\).*\(seeds, 2\)"):
         plot_mean_spread({"a": np.zeros((2, 3))}, [1, 2], "t", "x", "y")
+
+
+def test_seed_spread_draws_every_seed_and_the_mean():
+    runs = {"with": [0.96, 0.97, 0.98], "without": [0.90, 0.94]}
+    fig = plot_seed_spread(runs, "t", "acc", reference=("guess", 0.5))
+    ax = fig.axes[0]
+    dots = [c.get_offsets()[:, 1] for c in ax.collections if c.get_offsets().shape[0] > 1]
+    assert [list(d) for d in dots] == [[0.96, 0.97, 0.98], [0.90, 0.94]]
+    means = [c.lines[0].get_ydata()[0] for c in ax.containers]
+    assert np.allclose(means, [0.97, 0.92])
+    spans = [np.ptp(c.lines[2][0].get_segments()[0][:, 1]) for c in ax.containers]
+    assert np.allclose(spans, [2 * np.std(runs["with"]), 2 * np.std(runs["without"])])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["with", "without"]
+    assert sorted(ax.get_legend_handles_labels()[1]) == ["each seed", "guess", "mean ± std"]
+    assert ax.get_title() == "t"
+    plt.close(fig)
+
+
+def test_seed_spread_refuses_an_empty_variant():
+    with pytest.raises(ValueError, match="runs\\['b'\\]"):
+        plot_seed_spread({"a": [1.0], "b": []}, "t", "y")

@@ -136,6 +136,26 @@ def test_two_inputs_two_outputs_and_custom_metrics():
     assert final["mae"] == pytest.approx(history["test_mae"][-1])
 
 
+def test_keep_best_ends_with_the_epoch_of_lowest_held_out_loss():
+    data = gluon.data.DataLoader(_toy_data(), batch_size=8, shuffle=True)
+    # Held-out labels are the opposite of the training labels: the more the network
+    # learns, the worse its held-out loss, so the best epoch is an early one.
+    x, y = zip(*_toy_data(seed=1), strict=True)
+    flipped = gluon.data.ArrayDataset(nd.stack(*x), 1 - np.array(y, dtype=np.int32))
+    held_out = gluon.data.DataLoader(flipped, batch_size=16)
+    kept, last = _net(), _net()
+    history = train(kept, data, LOSS, lr=0.1, num_epochs=5, test_data=held_out,
+                    eval_name="val", seed=0, keep_best=True)
+    same = train(last, data, LOSS, lr=0.1, num_epochs=5, test_data=held_out,
+                 eval_name="val", seed=0)
+    assert history == same and {"val_loss", "val_acc"} <= set(history)
+    best = int(np.argmin(history["val_loss"]))
+    assert best < 4  # an early epoch won, so keeping it is a change
+    assert evaluate(kept, held_out, LOSS)["loss"] == pytest.approx(history["val_loss"][best])
+    assert evaluate(last, held_out, LOSS)["loss"] == pytest.approx(history["val_loss"][-1])
+    assert not np.array_equal(kept.weight.data().asnumpy(), last.weight.data().asnumpy())
+
+
 def test_bad_arguments():
     data = gluon.data.DataLoader(_toy_data(), batch_size=8)
     with pytest.raises(ValueError, match="give num_epochs, max_steps or both"):
@@ -146,6 +166,8 @@ def test_bad_arguments():
         train(_net(), data, LOSS, num_epochs=1, num_inputs=2)
     with pytest.raises(ValueError, match="evaluate got no batches"):
         evaluate(_net(), [])
+    with pytest.raises(ValueError, match="keep_best=True needs test_data"):
+        train(_net(), data, LOSS, num_epochs=1, keep_best=True)
     with pytest.raises(ValueError, match="train got no batches"):
         train(_net(), [], LOSS, num_epochs=1)
 

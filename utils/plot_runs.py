@@ -52,3 +52,38 @@ def plot_mean_spread(
         ax.set_xticks(xs)
         ax.set_xticklabels([f"{v:g}" for v in xs])
     return finish_axes(fig, ax, title, xlabel, ylabel)
+
+
+def plot_seed_spread(
+    runs: Mapping[str, Sequence[float]],
+    title: str,
+    ylabel: str,
+    reference: tuple[str, float] | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Compare a few variants, each run with several seeds: one column per variant
+    with every seed's value as a dot and the mean with an error bar of one
+    standard deviation beside them.
+
+    `runs` maps a variant's name to its values, one per seed. `reference`, a
+    (label, value) pair such as a baseline's score, is drawn as a dashed
+    horizontal line. Draws on `ax` if given, else on a new figure; returns the
+    figure. A variant with no values is a ValueError naming it. Introduced in
+    notebooks/07_multi_input_output_data.ipynb.
+    """
+    fig, ax = _figure_for(ax)
+    for i, (label, values) in enumerate(runs.items()):
+        values = np.asarray(list(values), dtype=float)
+        if values.ndim != 1 or values.size == 0:
+            raise ValueError(f"runs[{label!r}] must be a non-empty list of per-seed values")
+        first = i == 0  # one legend entry for each kind of mark, not one per variant
+        bars = ax.errorbar(i + 0.12, values.mean(), yerr=values.std(), marker="o", capsize=5,
+                           color="black", label="mean ± std" if first else None)
+        ax.scatter(np.full(values.size, i - 0.12), values, s=18, alpha=0.6,
+                   color=bars[0].get_color(), label="each seed" if first else None)
+    if reference is not None:
+        ax.axhline(reference[1], color="grey", linestyle="--", label=reference[0])
+    ax.set_xticks(range(len(runs)))
+    ax.set_xticklabels(list(runs))
+    ax.set_xlim(-0.6, len(runs) - 0.4)
+    return finish_axes(fig, ax, title, "", ylabel)

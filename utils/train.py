@@ -101,6 +101,8 @@ def train(
     num_inputs: int = 1,
     seed: int | None = None,
     verbose: bool = False,
+    eval_name: str = "test",
+    keep_best: bool = False,
 ) -> dict[str, list[float]]:
     """Train `net` and return its history: one entry per epoch in each list.
 
@@ -113,15 +115,22 @@ def train(
     is the same on every call. The history has "epoch", "step" (updates so
     far), "train_loss" and "train_<metric>" (means over the epoch's batches,
     measured while training) and, with `test_data`, "test_loss" and
-    "test_<metric>" from `evaluate`. With `verbose=True` it prints one line of
-    rounded numbers per epoch and nothing else. Metrics default to
-    {"acc": accuracy}. Introduced in notebooks/07_multi_input_output_data.ipynb.
+    "test_<metric>" from `evaluate`; `eval_name="val"` names those "val_loss",
+    "val_<metric>" when the held-out data is a validation split. With
+    `keep_best=True` (needs `test_data`) the network ends with the parameters of
+    the epoch whose held-out loss was lowest (the first such epoch), early
+    stopping's choice; the history still covers every epoch. With `verbose=True`
+    it prints one line of rounded numbers per epoch and nothing else. Metrics
+    default to {"acc": accuracy}. Introduced in
+    notebooks/07_multi_input_output_data.ipynb.
     """
     if num_epochs is None and max_steps is None:
         raise ValueError("give num_epochs, max_steps or both: got neither")
     for name, value in (("num_epochs", num_epochs), ("max_steps", max_steps)):
         if value is not None and (not isinstance(value, int) or value < 1):
             raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+    if keep_best and test_data is None:
+        raise ValueError("keep_best=True needs test_data: the loss that picks the epoch")
     if seed is not None:
         np.random.seed(seed)
         mx.random.seed(seed)
@@ -130,8 +139,10 @@ def train(
         trainer = gluon.Trainer(net.collect_params(), optimizer, {"learning_rate": lr})
     keys = ["epoch", "step", "train_loss"] + [f"train_{m}" for m in metrics]
     if test_data is not None:
-        keys += ["test_loss"] + [f"test_{m}" for m in metrics]
+        keys += [f"{eval_name}_loss"] + [f"{eval_name}_{m}" for m in metrics]
     history: dict[str, list[float]] = {key: [] for key in keys}
+    params = net.collect_params()
+    best_loss, best_values = float("inf"), None
     step, epoch = 0, 0
     while (num_epochs is None or epoch < num_epochs) and (max_steps is None or step < max_steps):
         epoch += 1
@@ -155,7 +166,10 @@ def train(
         row.update({f"train_{name}": value for name, value in means.means().items()})
         if test_data is not None:
             scores = evaluate(net, test_data, loss_fn, metrics, num_inputs)
-            row.update({f"test_{name}": value for name, value in scores.items()})
+            row.update({f"{eval_name}_{name}": value for name, value in scores.items()})
+            if keep_best and scores["loss"] < best_loss:
+                best_loss = scores["loss"]
+                best_values = {name: p.data().copy() for name, p in params.items()}
         for key in keys:
             history[key].append(row[key])
         if verbose:
@@ -165,4 +179,7 @@ def train(
                     for key in keys
                 )
             )
+    if best_values is not None:
+        for name, p in params.items():
+            p.set_data(best_values[name])
     return history
