@@ -211,7 +211,10 @@ def _parent_script() -> str:
     (so it starts in a fraction of a second) and printing its pid first."""
     path = str(ROOT / "utils" / "dist.py")
     return (
-        "import functools, importlib.util, os, sys, time\n"
+        "import functools, importlib.util, os, signal, sys, time\n"
+        # SIGINT becomes KeyboardInterrupt, as in a Jupyter kernel, even when this test runs
+        # under a shell that started it in the background with SIGINT ignored (inherited).
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         f"spec = importlib.util.spec_from_file_location('dist', {path!r})\n"
         "dist = importlib.util.module_from_spec(spec); spec.loader.exec_module(dist)\n"
         "print(os.getpid(), flush=True)\n"
