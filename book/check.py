@@ -326,6 +326,10 @@ class _BookRun:
             await self.inspect(tab, scheme, name)
             if name == "search.html":
                 await self.search(tab, scheme, name)
+            # Let the page finish what it still loads (MathJax asks for its fonts while it
+            # typesets); leaving now would abort those requests and report them as failed.
+            await tab.evaluate("document.fonts.ready.then(() => true)")
+            await tab.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)
             # Leave the page before the listeners go, so that its last events are heard.
             await tab.goto("about:blank")
         except Exception as exc:  # a page that cannot be inspected is a problem, not a crash
