@@ -1,5 +1,5 @@
 """Tests of `utils.conv2d` (utils/fast.py), the batched multi-channel convolution of
-notebook 09.
+notebook 10.
 
 The reference is MXNet's own `nd.Convolution` (oneDNN) with the same settings:
 values on random shapes, paddings and strides, with and without bias; the
@@ -202,7 +202,7 @@ def test_conv2d_non_arrays_are_type_errors(X, weight, bias, name):
         conv2d(X, weight, bias)
 
 
-# ---- the figures of notebook 09 (utils.plot) ---------------------------------
+# ---- the figures of notebook 10 (utils.plot) ---------------------------------
 
 
 def test_draw_im2col_shows_one_row_per_window():

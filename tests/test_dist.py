@@ -122,7 +122,7 @@ def test_push_pull_results_come_in_rank_order_from_pinned_workers():
 def started_at(monkeypatch) -> list[float]:
     """When run_cluster got the machine's cluster lock, i.e. when its own clock started.
 
-    Under `make test` another test or notebook 10 may hold the lock first; run_cluster
+    Under `make test` another test or notebook 11 may hold the lock first; run_cluster
     then waits for it, and that wait is neither part of its timeout nor of what the
     timing checks below are about.
     """

@@ -30,16 +30,16 @@ ROOT = Path(__file__).resolve().parent.parent
 # (test_every_training_notebook_is_checked keeps it complete).
 TRAINING_NOTEBOOKS = [
     "02_learning_a_kernel.ipynb",
-    "07_multi_input_output_data.ipynb",
-    "08_finetuning.ipynb",
-    "10_training_on_several_machines.ipynb",
+    "08_multi_input_output_data.ipynb",
+    "09_finetuning.ipynb",
+    "11_training_on_several_machines.ipynb",
 ]
-# Notebook 10 trains in worker processes that run_cluster starts; each of them applies
+# Notebook 11 trains in worker processes that run_cluster starts; each of them applies
 # the pin at its own start-up, whatever its parent's environment (tests/test_dist.py
 # checks that the workers are pinned), and one run of the notebook costs the CPU of
 # about seven kernels (a server and two or four workers per cluster, each importing
 # MXNet). So it goes through one simulated machine, the eight-thread one, not all three.
-ONE_MACHINE_ONLY = {"10_training_on_several_machines.ipynb"}
+ONE_MACHINE_ONLY = {"11_training_on_several_machines.ipynb"}
 # What makes a notebook a training notebook: a Gluon Trainer, the `train` loop of
 # utils, or a hand-written gradient step (`w -= lr * w.grad()`).
 TRAINING_CODE = re.compile(r"Trainer\(|(?<![\w.])train\(|-=.*\.grad\b")
@@ -56,7 +56,7 @@ def run_simulated(
     """nbval on the training notebooks in a new process started with `caller_env`
     on top of this environment, minus the pin's own variables (as a reader's shell
     would be before the project's interpreter starts). `rotate` starts the list at
-    another notebook: run_cluster (notebook 10) runs one cluster at a time per machine,
+    another notebook: run_cluster (notebook 11) runs one cluster at a time per machine,
     so simulated machines running side by side take the notebooks in different orders
     rather than queue for it together. Notebooks in ONE_MACHINE_ONLY run only when
     `every_notebook` is set."""

@@ -6,7 +6,7 @@ kh * kw whole-array operations, no Python loop over output elements, and
 differentiable under `autograd.record()`. The multi-channel helpers are built from it
 the way the source article builds them: a sum over input channels, then a stack over
 output channels. The fast batched version for real layers is `utils.fast.conv2d`
-(notebook 09).
+(notebook 10).
 """
 
 from __future__ import annotations

@@ -56,7 +56,7 @@ _TAIL_BYTES = 16384
 class ClusterError(RuntimeError):
     """A worker of `run_cluster` failed (an exception, a crash, a server that died) or the
     cluster ran past its timeout. The message names the process and ends with the last
-    lines of its stderr. Introduced in notebooks/10_training_on_several_machines.ipynb."""
+    lines of its stderr. Introduced in notebooks/11_training_on_several_machines.ipynb."""
 
 
 def role_environment(
@@ -75,7 +75,7 @@ def role_environment(
     own address). Returns a dict of str to str: DMLC_ROLE, DMLC_PS_ROOT_URI,
     DMLC_PS_ROOT_PORT, DMLC_NUM_SERVER, DMLC_NUM_WORKER, DMLC_NODE_HOST and
     PS_VERBOSE=0 (no connection log). An unknown role or a count below 1 is a
-    `ValueError`. Introduced in notebooks/10_training_on_several_machines.ipynb.
+    `ValueError`. Introduced in notebooks/11_training_on_several_machines.ipynb.
     """
     if role not in ("scheduler", "server", "worker"):
         raise ValueError(f"role must be 'scheduler', 'server' or 'worker', got {role!r}")
@@ -322,7 +322,7 @@ def run_cluster(
     A cluster in which a process dies in one of MXNet's own consistency checks (see
     `MXNET_ABORT_RETRIES`) is started again from scratch, within the same timeout, so
     fn may run more than once in a worker; it must not rely on running once.
-    Introduced in notebooks/10_training_on_several_machines.ipynb.
+    Introduced in notebooks/11_training_on_several_machines.ipynb.
     """
     _check_function(fn)
     _check_count("num_workers", num_workers)

@@ -1,7 +1,7 @@
 """Worker functions for `utils.dist.run_cluster`, and their one-process reference.
 
 A worker process imports the function it runs by module and name, so the
-functions notebook 10 runs in a cluster live here, in a module, not in notebook
+functions notebook 11 runs in a cluster live here, in a module, not in notebook
 cells. `push_pull_sum` is the smallest use of the `dist_sync` kvstore;
 `train_digits_worker` trains the digits CNN on this worker's shard of the
 training set. `train_digits_accumulated` does in one process what
@@ -35,7 +35,7 @@ def push_pull_sum(shape: tuple[int, ...] = (2, 3)) -> dict[str, Any]:
     stored: with n workers, the sum 1 + 2 + ... + n everywhere. Returns a dict with
     "rank", "num_workers", "pulled" (a NumPy array of `shape`), "pinned" (the numerics
     pin holds in this process), "omp_threads" and the DMLC_* variables it was started
-    with. Introduced in notebooks/10_training_on_several_machines.ipynb.
+    with. Introduced in notebooks/11_training_on_several_machines.ipynb.
     """
     kv = mx.kv.create("dist_sync")
     kv.init(0, nd.zeros(shape))
@@ -53,12 +53,12 @@ def push_pull_sum(shape: tuple[int, ...] = (2, 3)) -> dict[str, Any]:
 
 
 def digits_cnn(seed: int = 0) -> nn.HybridSequential:
-    """The small CNN of notebook 10 for (batch, 1, 8, 8) digits -> (batch, 10) scores.
+    """The small CNN of notebook 11 for (batch, 1, 8, 8) digits -> (batch, 10) scores.
 
     Conv 3x3 (16 channels, padding 1), ReLU, 2x2 max pooling, conv 3x3 (32), ReLU,
     2x2 max pooling, dense 10; initialised with Xavier after `mx.random.seed(seed)`,
     so every process that calls it with the same seed starts from the same weights.
-    Introduced in notebooks/10_training_on_several_machines.ipynb.
+    Introduced in notebooks/11_training_on_several_machines.ipynb.
     """
     net = nn.HybridSequential()
     net.add(
@@ -84,7 +84,7 @@ def shard_batches(
     seeded by (seed, epoch, rank), and split into full batches of `batch_size` (a last
     partial batch is dropped: workers that take different numbers of steps wait for
     each other forever). Returns a list of int64 arrays of length `batch_size`.
-    Introduced in notebooks/10_training_on_several_machines.ipynb.
+    Introduced in notebooks/11_training_on_several_machines.ipynb.
     """
     if not 0 <= rank < num_workers:
         raise ValueError(f"rank must be in 0..{num_workers - 1}, got {rank}")
@@ -140,7 +140,7 @@ def train_digits_worker(
     the examples of all of them. Returns a dict: "rank", "num_workers", "losses" (mean
     training loss of each epoch on this shard), "test_acc" (on the whole test split),
     "params" (name -> NumPy array after training), "seconds_per_epoch", "pinned" and
-    "omp_threads". Introduced in notebooks/10_training_on_several_machines.ipynb.
+    "omp_threads". Introduced in notebooks/11_training_on_several_machines.ipynb.
     """
     kv = mx.kv.create("dist_sync")
     data = x_train, y_train, _, _ = _digits_arrays()
@@ -178,7 +178,7 @@ def train_digits_accumulated(
     they add up on the server), then steps once with `batch_size * num_workers`. Same
     network, seed, batches and optimizer. Returns the dict of `train_digits_worker`
     with "rank" 0 and "losses" averaged over all shards.
-    Introduced in notebooks/10_training_on_several_machines.ipynb.
+    Introduced in notebooks/11_training_on_several_machines.ipynb.
     """
     data = x_train, y_train, _, _ = _digits_arrays()
     net = digits_cnn(seed)

@@ -1,10 +1,10 @@
-"""The fast batched convolution of notebook 09: `conv2d`.
+"""The fast batched convolution of notebook 10: `conv2d`.
 
 `conv2d` computes what `nd.Convolution` computes, for a batch and many channels, as
-a few large matrix products (the "flat shift" of notebook 09 for stride 1, one
+a few large matrix products (the "flat shift" of notebook 10 for stride 1, one
 strided slice per kernel offset otherwise). It is tested against the simple helpers
 of `utils.conv` and against `nd.Convolution`; nothing in notebooks 01-06 uses it.
-Introduced in notebooks/09_computing_convolution_fast.ipynb.
+Introduced in notebooks/10_computing_convolution_fast.ipynb.
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ def conv2d(
     The input is zero-padded and moved to channels-last, and the result is a sum
     of matrix products of input pixels with weights. With stride 1 each product
     covers one kernel row and reads a shifted view of one flattened copy of the
-    input, so nothing is copied per offset (the "flat shift" of notebook 09, see
+    input, so nothing is copied per offset (the "flat shift" of notebook 10, see
     `_conv2d_flat_shift`); with a larger stride each kernel offset takes a strided
     slice, shape (N H' W', C_in), times that offset's (C_out, C_in) weights.
-    Introduced in notebooks/09_computing_convolution_fast.ipynb.
+    Introduced in notebooks/10_computing_convolution_fast.ipynb.
     """
     X = as_nd(X, "X")
     weight = as_nd(weight, "weight")

@@ -396,7 +396,7 @@ def draw_shift_comparison(
     fig.tight_layout()
     return fig
 
-# ---- figures of notebooks 07-08 (multi-input data; fine-tuning) -------------
+# ---- figures of notebooks 08-09 (multi-input data; fine-tuning) -------------
 
 
 def plot_history(
@@ -410,7 +410,7 @@ def plot_history(
 
     `history` maps names such as "train_loss" or "test_acc" to one value per
     epoch and has an "epoch" list used as the x axis; `keys` picks the curves.
-    Introduced in notebooks/07_multi_input_output_data.ipynb.
+    Introduced in notebooks/08_multi_input_output_data.ipynb.
     """
     missing = [key for key in [*keys, "epoch"] if key not in history]
     if missing:
@@ -429,7 +429,7 @@ def plot_bars(
     """Bar chart of one number per label, each bar annotated with its value.
 
     Used to compare methods, e.g. {"from scratch": 0.71, "frozen": 0.88}.
-    Introduced in notebooks/08_finetuning.ipynb.
+    Introduced in notebooks/09_finetuning.ipynb.
     """
     fig, ax = _figure_for(ax)
     labels = list(values)
@@ -449,7 +449,7 @@ def plot_bars(
     return fig
 
 
-# ---- figures of notebook 09 (computing convolution fast) --------------------
+# ---- figures of notebook 10 (computing convolution fast) --------------------
 
 
 def draw_im2col(X: object, K: object, title: str) -> Figure:
@@ -458,7 +458,7 @@ def draw_im2col(X: object, K: object, title: str) -> Figure:
     `X` is (h, w) and `K` (kh, kw); the left panel outlines each of the
     (h - kh + 1) (w - kw + 1) windows in its own colour, the right panel the
     matching row of the im2col matrix (one row per window, kh kw columns).
-    Introduced in notebooks/09_computing_convolution_fast.ipynb.
+    Introduced in notebooks/10_computing_convolution_fast.ipynb.
     """
     x, k = to_numpy(X), to_numpy(K)
     if x.ndim != 2 or k.ndim != 2 or k.shape[0] > x.shape[0] or k.shape[1] > x.shape[1]:
@@ -484,7 +484,7 @@ def plot_timings(times_ms: Mapping[str, float], title: str, ax: Axes | None = No
     """Bar chart of median times in milliseconds on a log axis, one bar per implementation.
 
     A thin layer over `plot_bars` for values that span several orders of magnitude.
-    Introduced in notebooks/09_computing_convolution_fast.ipynb.
+    Introduced in notebooks/10_computing_convolution_fast.ipynb.
     """
     if not times_ms or min(times_ms.values()) <= 0:
         raise ValueError(f"need positive times, got {dict(times_ms)!r}")
@@ -576,7 +576,7 @@ def draw_1x1_pixel(X: object, K: object, Y: object, pixel: tuple[int, int]) -> F
 
 
 def draw_flat_shift(X: object, K: object) -> Figure:
-    """The flat shift of notebook 09 on one (h, w) image and one (kh, kw) kernel.
+    """The flat shift of notebook 10 on one (h, w) image and one (kh, kw) kernel.
 
     Top row: the image flattened row by row (pixel r = y * w + x). Then one row per
     kernel offset (i, j): the slice [s, s + L) with s = i * w + j that this offset
@@ -584,7 +584,7 @@ def draw_flat_shift(X: object, K: object) -> Figure:
     and the weight K[i, j] it is multiplied by. Bottom row: the L sums; rows whose
     window wraps past the right edge of the image are hatched (computed, then dropped),
     and the kept ones, in order, are the cross-correlation. Every number comes from
-    the arrays. Introduced in notebooks/09_computing_convolution_fast.ipynb.
+    the arrays. Introduced in notebooks/10_computing_convolution_fast.ipynb.
     """
     x, k = to_numpy(X), to_numpy(K)
     if x.ndim != 2 or k.ndim != 2 or k.shape[0] > x.shape[0] or k.shape[1] > x.shape[1]:

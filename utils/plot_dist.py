@@ -1,4 +1,4 @@
-"""The figures of notebook 10 (training on several machines), drawn with matplotlib.
+"""The figures of notebook 11 (training on several machines), drawn with matplotlib.
 
 Kept apart from `utils.plot` so that the parameter-server diagram and its
 timing chart live beside the cluster code they describe. Each function returns
@@ -44,7 +44,7 @@ def draw_parameter_server(num_workers: int = 2, num_servers: int = 1) -> Figure:
     holds a part of the keys), blue arrows the weights it pulls back, grey dashed
     lines the scheduler's connections (addresses and barriers only, no data).
     Numbers 1-4 mark the order of one step. Counts below 1 are a `ValueError`.
-    Introduced in notebooks/10_training_on_several_machines.ipynb.
+    Introduced in notebooks/11_training_on_several_machines.ipynb.
     """
     for name, value in (("num_workers", num_workers), ("num_servers", num_servers)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -88,7 +88,7 @@ def plot_epoch_times(seconds: Mapping[str, float], title: str) -> Figure:
     `seconds` maps a label to a positive number of seconds; each bar is annotated with
     its value, grey for labels starting "one process", green for the others (clusters).
     An empty mapping or a value <= 0 is a `ValueError`.
-    Introduced in notebooks/10_training_on_several_machines.ipynb.
+    Introduced in notebooks/11_training_on_several_machines.ipynb.
     """
     if not seconds or min(seconds.values()) <= 0:
         raise ValueError(f"need positive times, got {dict(seconds)!r}")

@@ -30,7 +30,7 @@ def plot_mean_spread(
     `runs` maps a legend label to an array of shape (seeds, len(x)): one row
     per seed, one column per x value. Draws on `ax` if given, else on a new
     figure; returns the figure. A row length that differs from len(x) is a
-    ValueError naming both shapes. Introduced in notebooks/08_finetuning.ipynb.
+    ValueError naming both shapes. Introduced in notebooks/09_finetuning.ipynb.
     """
     xs = np.asarray(list(x), dtype=float)
     fig, ax = _figure_for(ax)
@@ -69,7 +69,7 @@ def plot_seed_spread(
     (label, value) pair such as a baseline's score, is drawn as a dashed
     horizontal line. Draws on `ax` if given, else on a new figure; returns the
     figure. A variant with no values is a ValueError naming it. Introduced in
-    notebooks/07_multi_input_output_data.ipynb.
+    notebooks/08_multi_input_output_data.ipynb.
     """
     fig, ax = _figure_for(ax)
     for i, (label, values) in enumerate(runs.items()):
