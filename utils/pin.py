@@ -11,32 +11,34 @@ both libraries and one thread. Every x86-64 CPU with AVX2 and FMA (Intel since
 2013, AMD since 2015) runs that path and gets the same bits.
 
 The pin is a property of the project's interpreter, `.venv/bin/python`: `make`
-installs a `.pth` file (see `install`) whose one line sets the variables of `PIN`
-at interpreter start-up, before MXNet loads, overriding the caller's values. So
-every way of running the notebooks with this environment is pinned: JupyterLab,
-`jupyter nbconvert --execute`, VS Code picking `.venv/bin/python`, nbval, the
-unit tests and any subprocess they start. Setting `GLUON_CNN_BASICS_UNPINNED=1`
-before starting Python turns it off (`make bench` does, to time the machine as
-it is).
+installs this file into the environment's site-packages as a module of its own
+(`_gluon_cnn_basics_pin`) and a `.pth` file whose one line runs `startup()` when
+the interpreter starts, before any user code and before MXNet loads. `startup`
+sets the variables of `PIN`, overriding the caller's values and remembering them
+(`OVERRIDDEN`), so every way of running the notebooks with this environment is
+pinned: JupyterLab, `jupyter nbconvert --execute`, VS Code picking
+`.venv/bin/python`, nbval, the unit tests and any subprocess they start. It
+first checks that the CPU has AVX2 and FMA; on a CPU without them it sets
+nothing (the pinned kernels would not run there) and says so on stderr in one
+line. Starting Python with `GLUON_CNN_BASICS_UNPINNED=1` turns the pin off
+(`make bench` does, to time the machine as it is); any other value leaves it on.
+What a process started with is its state for good: `child_environment` gives a
+subprocess the same state whatever the parent's `os.environ` says by then.
 
 Run as a script by `make` (it only needs the standard library, so it does not
 import the `utils` package or MXNet):
 
     python utils/pin.py check     # one line and exit status 1 if this CPU can't run the pin
-    python utils/pin.py install   # the .pth file, the project's Jupyter kernel, lab settings
-    python utils/pin.py show      # what is pinned in this process
+    python utils/pin.py install   # into the running virtual environment: the pin, the
+                                  # project's Jupyter kernel, JupyterLab settings
+    python utils/pin.py show      # what is pinned in this process, and what was overridden
+    python utils/pin.py hostile   # a caller environment every pinned variable differs from
 """
 
 from __future__ import annotations
 
-import json
 import os
-import platform
-import shutil
-import subprocess
 import sys
-import sysconfig
-from pathlib import Path
 
 PIN: dict[str, str] = {
     # oneDNN 2.4 (inside libmxnet.so): use at most the AVX2 kernels.
@@ -46,8 +48,18 @@ PIN: dict[str, str] = {
     # One OpenMP thread for both, so no sum is split by thread count.
     "OMP_NUM_THREADS": "1",
 }
+# A caller's environment that differs from the pin in every variable, on any x86-64 CPU
+# (SSE4.1 and Sandy Bridge kernels are below AVX2; 8 threads are more than 1). `make test`
+# runs its pytest session under it, and tests/test_pin.py asks the libraries what they run
+# under it: with the pin working, the answers are the pinned ones.
+HOSTILE_CALLER: dict[str, str] = {
+    "DNNL_MAX_CPU_ISA": "SSE41",
+    "OPENBLAS_CORETYPE": "Sandybridge",
+    "OMP_NUM_THREADS": "8",
+}
 UNPIN_VARIABLE = "GLUON_CNN_BASICS_UNPINNED"
 REQUIRED_FLAGS = ("avx2", "fma")
+MODULE_NAME = "_gluon_cnn_basics_pin"
 PTH_NAME = "gluon_cnn_basics_pin.pth"
 KERNEL_NAME = "gluon-cnn-basics"
 KERNEL_DISPLAY_NAME = "Gluon CNN Basics (Python 3.11)"
@@ -56,13 +68,76 @@ LAB_OVERRIDES = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}
 }
 
+# What `startup` found and did in this process (set only in the installed module).
+STATE: str | None = None  # "on", "off" (unpinned on request) or "unsupported" (no AVX2/FMA)
+AT_START: dict[str, str | None] = {}  # the caller's values of PIN's variables
+OVERRIDDEN: dict[str, str] = {}  # those of them the pin replaced: name -> the caller's value
+
 
 def pth_line() -> str:
     """The single line of the `.pth` file: Python runs lines that start with `import`
     when it starts up, before any user code."""
-    return (
-        f"import os; os.environ.get({UNPIN_VARIABLE!r}) or os.environ.update({PIN!r})\n"
-    )
+    return f"import {MODULE_NAME}; {MODULE_NAME}.startup()\n"
+
+
+def startup(environ: dict[str, str] | os._Environ | None = None) -> str:
+    """Apply the pin to `environ` (default `os.environ`) as the interpreter starts.
+
+    Records the caller's values (`AT_START`, `OVERRIDDEN`) and the outcome (`STATE`,
+    also returned): "off" when `GLUON_CNN_BASICS_UNPINNED` is "1" (nothing set),
+    "unsupported" when this CPU lacks AVX2 or FMA (nothing set, one line on stderr),
+    else "on" with every variable of `PIN` set.
+    """
+    global STATE, AT_START, OVERRIDDEN
+    if environ is None:
+        if STATE is not None:  # site-packages seen twice (lib64 -> lib): keep the first record
+            return STATE
+        environ = os.environ
+    AT_START = {k: environ.get(k) for k in PIN}
+    OVERRIDDEN = {}
+    if environ.get(UNPIN_VARIABLE) == "1":
+        STATE = "off"
+        return STATE
+    problem = host_problem()
+    if problem is not None:
+        sys.stderr.write(f"gluon-cnn-basics: numerics not pinned: {problem}\n")
+        STATE = "unsupported"
+        return STATE
+    OVERRIDDEN = {k: v for k, v in AT_START.items() if v is not None and v != PIN[k]}
+    environ.update(PIN)
+    STATE = "on"
+    return STATE
+
+
+def started_state() -> tuple[str | None, dict[str, str | None]]:
+    """This process's pin state at start-up and the caller's values then; (None, {}) if
+    the interpreter has no pin installed (another environment than the project's)."""
+    module = sys.modules.get(MODULE_NAME)
+    if module is None or module.STATE is None:
+        return None, {}
+    return module.STATE, dict(module.AT_START)
+
+
+def child_environment(environ: dict[str, str]) -> dict[str, str]:
+    """A copy of `environ` under which a new process of this interpreter computes as this
+    one does: pinned if this process started pinned, else unpinned with the values this
+    process started with, whatever `environ` says now (a `%env` in a running kernel
+    changes `os.environ`, not the libraries already loaded). Unchanged in an interpreter
+    without the pin. Used by `utils.dist.run_cluster` for its workers."""
+    state, at_start = started_state()
+    env = dict(environ)
+    if state == "on":
+        env.pop(UNPIN_VARIABLE, None)
+        env.update(PIN)
+    elif state in ("off", "unsupported"):
+        if state == "off":
+            env[UNPIN_VARIABLE] = "1"
+        for k, v in at_start.items():
+            if v is None:
+                env.pop(k, None)
+            else:
+                env[k] = v
+    return env
 
 
 def is_pinned(environ: dict[str, str] | os._Environ = os.environ) -> bool:
@@ -74,14 +149,16 @@ def _cpu_flags() -> set[str] | None:
     """The CPU's feature flags in lower case, or None if this OS does not say."""
     if sys.platform.startswith("linux"):
         try:
-            text = Path("/proc/cpuinfo").read_text()
+            with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+                for line in f:
+                    if line.startswith("flags"):
+                        return set(line.split(":", 1)[1].lower().split())
         except OSError:
             return None
-        for line in text.splitlines():
-            if line.startswith("flags"):
-                return set(line.split(":", 1)[1].lower().split())
         return None
     if sys.platform == "darwin":
+        import subprocess
+
         keys = ["machdep.cpu.features", "machdep.cpu.leaf7_features"]
         try:
             out = subprocess.run(["sysctl", "-n", *keys], capture_output=True, text=True).stdout
@@ -97,7 +174,10 @@ def host_problem(machine: str | None = None, flags: set[str] | None = None) -> s
     `machine` and `flags` default to this machine's (`platform.machine()` and the CPU
     flags the OS reports); tests pass their own.
     """
-    machine = platform.machine() if machine is None else machine
+    if machine is None:
+        import platform
+
+        machine = platform.machine()
     if machine.lower() not in ("x86_64", "amd64"):
         return (
             f"this is a {machine} machine; the stored outputs are pinned to the x86-64 "
@@ -115,32 +195,64 @@ def host_problem(machine: str | None = None, flags: set[str] | None = None) -> s
     return None
 
 
-def install(prefix: Path = Path(sys.prefix)) -> list[str]:
-    """Install the pin into the environment at `prefix` (default: this interpreter's).
+def _merge(base: dict, extra: dict) -> dict:
+    """`base` with `extra` merged in, key by key, nested dictionaries included."""
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
-    Writes the `.pth` file into its site-packages (only if this machine can run the
-    pinned path; otherwise MXNet would be forced onto kernels this CPU lacks), the
-    project's Jupyter kernel into `prefix/share/jupyter/kernels/gluon-cnn-basics`, and
-    the JupyterLab settings overrides. Returns what it did, one line each.
+
+class NotAVirtualEnvironment(Exception):
+    """`install` was asked to write into an interpreter that is not a virtual environment."""
+
+
+def install(prefix: str | None = None, base_prefix: str | None = None) -> list[str]:
+    """Install the pin into the virtual environment at `prefix` (default: this interpreter's).
+
+    Refuses, writing nothing, unless `prefix` is a virtual environment (it differs from
+    `base_prefix`, the interpreter's installation): the pin applies to every program
+    the interpreter runs. Writes this file into the environment's site-packages as the
+    module `_gluon_cnn_basics_pin` and the `.pth` line that calls its `startup()`; the
+    project's Jupyter kernel into `prefix/share/jupyter/kernels/gluon-cnn-basics`; and
+    the JupyterLab settings, merged into an existing `overrides.json`. Returns what it
+    did, one line each.
     """
+    import json
+    import shutil
+    import sysconfig
+    from pathlib import Path
+
+    prefix = sys.prefix if prefix is None else prefix
+    base_prefix = sys.base_prefix if base_prefix is None else base_prefix
+    if os.path.realpath(prefix) == os.path.realpath(base_prefix):
+        raise NotAVirtualEnvironment(
+            f"{prefix} is not a virtual environment; the pin changes every program of the "
+            "interpreter it is installed into, so it goes only into the project's .venv "
+            "(run `make setup`, or .venv/bin/python utils/pin.py install)"
+        )
+    root = Path(prefix)
     done = []
-    site = Path(sysconfig.get_path("purelib", vars={"base": str(prefix), "platbase": str(prefix)}))
-    pth = site / PTH_NAME
+    site = Path(sysconfig.get_path("purelib", vars={"base": prefix, "platbase": prefix}))
+    shutil.copyfile(__file__, site / f"{MODULE_NAME}.py")
+    (site / PTH_NAME).write_text(pth_line())
     problem = host_problem()
     if problem is None:
-        pth.write_text(pth_line())
-        done.append(f"pinned numerics: {pth}")
+        done.append(f"pinned numerics: {site / PTH_NAME}")
     else:
-        pth.unlink(missing_ok=True)
-        done.append(f"warning: not pinned ({problem}); `make test` will refuse to run")
+        done.append(f"warning: this CPU cannot be pinned ({problem}); `make test` will refuse "
+                    "to run")
 
     # The kernel: this interpreter, under a name every notebook's metadata gives.
-    kernel_dir = prefix / "share" / "jupyter" / "kernels" / KERNEL_NAME
+    kernel_dir = root / "share" / "jupyter" / "kernels" / KERNEL_NAME
     if kernel_dir.exists():
         shutil.rmtree(kernel_dir)
     kernel_dir.mkdir(parents=True)
     spec = {
-        "argv": [str(prefix / "bin" / "python"), "-Xfrozen_modules=off", "-m",
+        "argv": [str(root / "bin" / "python"), "-Xfrozen_modules=off", "-m",
                  "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": KERNEL_DISPLAY_NAME,
         "language": "python",
@@ -149,11 +261,40 @@ def install(prefix: Path = Path(sys.prefix)) -> list[str]:
     (kernel_dir / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n")
     done.append(f"kernel {KERNEL_NAME!r} ({KERNEL_DISPLAY_NAME}): {kernel_dir}")
 
-    settings = prefix / "share" / "jupyter" / "lab" / "settings"
+    settings = root / "share" / "jupyter" / "lab" / "settings"
     settings.mkdir(parents=True, exist_ok=True)
-    (settings / "overrides.json").write_text(json.dumps(LAB_OVERRIDES, indent=1) + "\n")
-    done.append(f"JupyterLab settings: {settings / 'overrides.json'}")
+    overrides = settings / "overrides.json"
+    existing: dict = {}
+    if overrides.exists():
+        try:
+            existing = json.loads(overrides.read_text() or "{}")
+        except json.JSONDecodeError as exc:
+            raise SystemExit(
+                f"error: {overrides} is not valid JSON ({exc}); fix or remove it"
+            ) from None
+    overrides.write_text(json.dumps(_merge(existing, LAB_OVERRIDES), indent=1) + "\n")
+    done.append(f"JupyterLab settings merged into {overrides}")
     return done
+
+
+def describe() -> str:
+    """What `show` prints: the pin's state in this process and what it overrode."""
+    state, at_start = started_state()
+    values = ", ".join(f"{k}={os.environ.get(k, '')}" for k in PIN)
+    if state is None:
+        return f"pin not installed in this interpreter ({sys.prefix}): {values}"
+    if state == "off":
+        return f"pin off ({UNPIN_VARIABLE}=1): {values}"
+    if state == "unsupported":
+        return f"pin not applied: {host_problem()}"
+    line = f"pin on: {values}"
+    overridden = {k: v for k, v in at_start.items() if v is not None and v != PIN[k]}
+    if overridden:
+        line += "\n  your " + ", ".join(f"{k}={v}" for k, v in overridden.items()) + (
+            f" {'was' if len(overridden) == 1 else 'were'} overridden; the stored outputs "
+            f"need the pinned values (start with {UNPIN_VARIABLE}=1 to keep yours)"
+        )
+    return line
 
 
 def main(argv: list[str]) -> int:
@@ -165,14 +306,21 @@ def main(argv: list[str]) -> int:
             return 1
         return 0
     if command == "install":
-        for line in install():
+        try:
+            lines = install()
+        except NotAVirtualEnvironment as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        for line in lines:
             print(line)
         return 0
     if command == "show":
-        state = "off" if os.environ.get(UNPIN_VARIABLE) else ("on" if is_pinned() else "not set")
-        print(f"pin {state}: " + ", ".join(f"{k}={os.environ.get(k, '')}" for k in PIN))
+        print(describe())
         return 0
-    print("usage: python utils/pin.py check|install|show", file=sys.stderr)
+    if command == "hostile":
+        print(" ".join(f"{k}={v}" for k, v in HOSTILE_CALLER.items()))
+        return 0
+    print("usage: python utils/pin.py check|install|show|hostile", file=sys.stderr)
     return 2
 
 
