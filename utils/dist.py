@@ -15,8 +15,9 @@ therefore live in a module the worker can import — a `.py` file, not a noteboo
 cell. The worker sees the parent's `sys.path` and working folder, so a module
 next to the notebook works. Keyword arguments and results travel pickled.
 
-Processes: every process is started with this interpreter (so the project's
-numerics pin, one OpenMP thread each, holds in all of them), in one process
+Processes: every process is started with this interpreter, under the numerics pin
+state this process started with (`utils.pin.child_environment`: pinned, one OpenMP
+thread each, unless this process itself started unpinned), in one process
 group of its own, and asks the kernel to kill it when its parent dies
 (`PR_SET_PDEATHSIG` on Linux; a watchdog thread polling the parent elsewhere).
 Nothing is written to disk: arguments go through stdin, results through stdout.
@@ -35,6 +36,7 @@ import subprocess
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -42,13 +44,19 @@ PARENT_VARIABLE = "GLUON_CNN_BASICS_CLUSTER_PARENT"
 PATH_VARIABLE = "GLUON_CNN_BASICS_CLUSTER_PATH"
 HOST = "127.0.0.1"
 LOCK_NAME = "\0gluon-cnn-basics-run-cluster"
-LOCK_WAIT_SECONDS = 600.0
+# After this many seconds of waiting for another cluster, run_cluster says so on stderr.
+LOCK_NOTICE_SECONDS = 3.0
 # MXNet 1.9.1's parameter server aborts now and then in a consistency check of its own
 # (a server pulled for a key "init N first", or a reply without data in ps-lite's
-# kv_app.h), with the same code that succeeds when started again. Such a cluster is
-# started again from scratch, at most this many times; the error is raised after that.
+# kv_app.h): a start-up race of ps-lite, in which the same code succeeds when started
+# again. Such a cluster is started again from scratch, with a RuntimeWarning naming the
+# cause, at most this many times; the error is raised after that.
 MXNET_ABORT_RETRIES = 2
 _MXNET_ABORTS = ("Check failed: !stored.is_none(): init", "kv_app.h", "van.cc")
+# The scheduler's port is chosen free, then bound by the scheduler a moment later; if
+# another program takes it in between, the cluster is started again on another port.
+PORT_RETRIES = 3
+_PIN_MODULE = "_gluon_cnn_basics_pin"  # utils/pin.py as the interpreter's start-up loaded it
 STDERR_TAIL_LINES = 20
 _TAIL_BYTES = 16384
 
@@ -116,30 +124,39 @@ def _check_function(fn: object) -> None:
         raise TypeError(f"fn={name} cannot be sent to the workers by reference: {exc}") from exc
 
 
-def _one_cluster_at_a_time() -> socket.socket | None:
+def _one_cluster_at_a_time(deadline: float, timeout: float) -> socket.socket | None:
     """Wait until no other `run_cluster` runs on this machine, and hold that until closed.
 
     Clusters here run one after the other, so that two of them never compete for the
     same cores (each process wants one) or the same ports. The lock is a Linux abstract
     socket name: it exists while this process holds the socket and vanishes with it,
-    leaving no file behind. Waiting for it is limited by
-    `LOCK_WAIT_SECONDS`, not by the cluster's timeout. Elsewhere there is no lock.
+    leaving no file behind. The wait counts against the cluster's `timeout` (it ends at
+    `deadline`), and after `LOCK_NOTICE_SECONDS` one line on stderr says what is
+    happening. Elsewhere there is no lock.
     """
     if not sys.platform.startswith("linux"):
         return None
     lock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    notice_at = time.monotonic() + LOCK_NOTICE_SECONDS
     while True:
         try:
             lock.bind(LOCK_NAME)
             return lock
         except OSError:
-            if time.monotonic() >= deadline:
+            now = time.monotonic()
+            if now >= deadline:
                 lock.close()
                 raise ClusterError(
-                    f"another run_cluster on this machine was still running after "
-                    f"{LOCK_WAIT_SECONDS:g} s of waiting; nothing was started"
+                    f"another run_cluster on this machine was still running when "
+                    f"timeout={timeout:g} s ran out; nothing was started"
                 ) from None
+            if notice_at is not None and now >= notice_at:
+                print(
+                    f"run_cluster: another cluster is running on this machine; waiting for "
+                    f"it to end (the wait counts against timeout={timeout:g} s)",
+                    file=sys.stderr, flush=True,
+                )
+                notice_at = None
             time.sleep(0.05)
 
 
@@ -151,9 +168,7 @@ def _free_port() -> int:
 
 
 # What every child runs (`python -c`). It must not import `utils` before its role is
-# known: importing MXNet in a server starts serving right away. The scheduler only
-# routes messages, so it calls MXNet's C library directly instead of importing the
-# Python package (which costs about 2 s of CPU).
+# known: importing MXNet in a server or the scheduler starts serving right away.
 _BOOTSTRAP = r"""
 import os, signal, sys, threading, time
 
@@ -171,24 +186,11 @@ if not armed:
         os._exit(70)
     threading.Thread(target=watchdog, daemon=True).start()
 
-role = os.environ["DMLC_ROLE"]
-if role == "worker":
+if os.environ["DMLC_ROLE"] == "worker":
     from utils.dist import _worker_main
     _worker_main()
-elif role == "scheduler":
-    import ctypes, importlib.util
-    where = importlib.util.find_spec("mxnet").submodule_search_locations[0]
-    lib = ctypes.CDLL(os.path.join(where, "libmxnet.so"), ctypes.RTLD_LOCAL)
-    lib.MXGetLastError.restype = ctypes.c_char_p
-    handle = ctypes.c_void_p()
-    no_commands = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)(
-        lambda *args: None)
-    if lib.MXKVStoreCreate(b"dist", ctypes.byref(handle)) != 0 or lib.MXKVStoreRunServer(
-            handle, no_commands, None) != 0:
-        sys.exit("scheduler: " + lib.MXGetLastError().decode())
-    os._exit(0)
 else:
-    import mxnet  # a server: it serves from inside this import, then exits
+    import mxnet  # a server or the scheduler: it serves from inside this import, then exits
 """
 
 
@@ -318,11 +320,14 @@ def run_cluster(
     passing is a `ClusterError` naming the process, with the end of its stderr. On
     every way out, including KeyboardInterrupt, every process started is killed and
     reaped before this function returns or raises. Clusters on one machine run one at
-    a time: a second call waits until the first has ended (not counted in `timeout`).
-    A cluster in which a process dies in one of MXNet's own consistency checks (see
-    `MXNET_ABORT_RETRIES`) is started again from scratch, within the same timeout, so
-    fn may run more than once in a worker; it must not rely on running once.
-    Introduced in notebooks/11_training_on_several_machines.ipynb.
+    a time: a second call waits until the first has ended, says so on stderr after a
+    few seconds, and counts the wait against `timeout`. A cluster in which a process
+    dies in one of MXNet's own consistency checks (see `MXNET_ABORT_RETRIES`) is ended
+    and a fresh one started, within the same timeout, with a `RuntimeWarning` naming
+    the cause; fn then runs again, in new processes, so it must not rely on running
+    once. A scheduler port taken by another program before the scheduler bound it is
+    replaced by another (`PORT_RETRIES`). Introduced in
+    notebooks/11_training_on_several_machines.ipynb.
     """
     _check_function(fn)
     _check_count("num_workers", num_workers)
@@ -334,18 +339,34 @@ def run_cluster(
     except Exception as exc:
         raise TypeError(f"the keyword arguments cannot be sent to the workers: {exc}") from exc
 
-    lock = _one_cluster_at_a_time()
+    deadline = time.monotonic() + timeout
+    lock = _one_cluster_at_a_time(deadline, timeout)
     try:
-        deadline = time.monotonic() + timeout
-        for attempt in range(MXNET_ABORT_RETRIES + 1):
+        aborts = ports_lost = 0
+        while True:
             try:
                 return _run(payload, num_workers, num_servers, deadline, timeout)
-            except _MXNetAbort as abort:
-                if attempt == MXNET_ABORT_RETRIES:
+            except _PortLost:
+                ports_lost += 1
+                if ports_lost > PORT_RETRIES:
                     raise ClusterError(
-                        f"{abort} (MXNet aborted in {MXNET_ABORT_RETRIES + 1} clusters in a row)"
+                        f"the scheduler's port was taken by another program {ports_lost} times "
+                        "in a row before the scheduler could bind it"
                     ) from None
-        raise AssertionError("unreachable")  # pragma: no cover
+            except _MXNetAbort as abort:
+                aborts += 1
+                if aborts > MXNET_ABORT_RETRIES:
+                    raise ClusterError(
+                        f"{abort} (MXNet aborted in {aborts} clusters in a row)"
+                    ) from None
+                warnings.warn(
+                    f"run_cluster: {abort.cause}; a known start-up race of MXNet 1.9.1's "
+                    f"parameter server (ps-lite). Ending that cluster and starting a fresh one "
+                    f"(restart {aborts} of at most {MXNET_ABORT_RETRIES}): fn runs again in new "
+                    "processes.",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
     finally:
         if lock is not None:
             lock.close()
@@ -353,6 +374,26 @@ def run_cluster(
 
 class _MXNetAbort(ClusterError):
     """A process of the cluster died in one of MXNet's own consistency checks."""
+
+    def __init__(self, message: str, cause: str) -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
+class _PortLost(ClusterError):
+    """The scheduler could not bind the port chosen for it: another program took it."""
+
+
+def _port_taken(port: int) -> bool:
+    """True if something on this machine now listens on (or holds) 127.0.0.1:port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        # Closed connections of the dead scheduler (TIME_WAIT) do not count, a listener does.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((HOST, port))
+        except OSError:
+            return True
+    return False
 
 
 def _run(
@@ -363,7 +404,8 @@ def _run(
     timeout: float,
 ) -> list[Any]:
     """Start the processes, collect the answers, and end every process on the way out."""
-    base = dict(os.environ)
+    pin = sys.modules.get(_PIN_MODULE)
+    base = pin.child_environment(dict(os.environ)) if pin is not None else dict(os.environ)
     base[PARENT_VARIABLE] = str(os.getpid())
     base[PATH_VARIABLE] = json.dumps([os.path.abspath(p) if p else os.getcwd() for p in sys.path])
     port = _free_port()
@@ -389,7 +431,7 @@ def _run(
             else:
                 selector.register(p.popen.stdout, selectors.EVENT_READ, (p, p.stderr))
                 p.open_streams = 1
-        answers = _collect(processes, selector, deadline, timeout)
+        answers = _collect(processes, selector, deadline, timeout, port)
     finally:
         selector.close()
         _teardown(processes)
@@ -397,7 +439,11 @@ def _run(
 
 
 def _collect(
-    processes: list[_Process], selector: selectors.BaseSelector, deadline: float, timeout: float
+    processes: list[_Process],
+    selector: selectors.BaseSelector,
+    deadline: float,
+    timeout: float,
+    port: int,
 ) -> dict[int, Any]:
     """Read the children's pipes until every worker has answered; raise on any failure."""
     workers = [p for p in processes if p.role == "worker"]
@@ -426,10 +472,15 @@ def _collect(
             code = p.popen.poll()
             if code is None or p.open_streams > 0 or id(p) in done:
                 continue
+            if p.role == "scheduler" and ("bind failed" in p.tail() or _port_taken(port)):
+                raise _PortLost(f"port {port} was taken before the scheduler bound it")
             if code == -signal.SIGABRT and any(m in p.tail() for m in _MXNET_ABORTS):
+                cause = next(line.strip() for line in reversed(p.tail().splitlines())
+                             if any(m in line for m in _MXNET_ABORTS))
                 raise _MXNetAbort(
                     f"the {p.name} {_exit_reason(code)} inside MXNet; last lines of its "
-                    f"output:\n{p.tail()}"
+                    f"output:\n{p.tail()}",
+                    cause=f"the {p.name} {_exit_reason(code)} inside MXNet ({cause})",
                 )
             if p.role != "worker":
                 raise ClusterError(
