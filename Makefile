@@ -1,12 +1,14 @@
-# Gluon CNN Basics: one environment in .venv/, created on first use and
-# re-created whenever requirements.txt changes. (pyproject.toml only holds the
-# package list of utils/, installed in editable mode, and tool settings; after
-# changing its [project] or [tool.setuptools] tables, run `make clean`.)
+# Gluon CNN Basics: one environment in .venv/, created on first use with uv and brought
+# back to requirements.lock whenever the lock changes (tools/setup_env.sh). The lock is
+# compiled from requirements.txt, the short list a person edits, by `make lock`.
+# (pyproject.toml holds the package list of utils/, installed in editable mode on top of
+# the lock, and tool settings.)
 #
 # The environment's interpreter pins MXNet's numerics (utils/pin.py: AVX2 kernels,
 # one thread), so every notebook computes the stored numbers on any AVX2 machine.
 
-PYTHON ?= python3.11
+# PYTHON: the Python 3.11 of a new .venv (default: python3.11 on the PATH, else one uv finds).
+PYTHON ?=
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -15,40 +17,39 @@ NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 # pytest-xdist workers for `make test`: kernels are pinned to one thread each, so
 # two notebooks run side by side on a 2-core machine. More cores: make test JOBS=4.
 JOBS ?= 2
+# uv for `make lock`: the one on the PATH, else the one tools/setup_env.sh put in .tools/.
+UV = $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
 BOOK_DIR := build/book
 
 # nbval runs each notebook in the kernel its metadata names (gluon-cnn-basics).
 NBVAL_FLAGS := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help setup host-check lab test unit nbval portability execute lint bench clean book book-check
+.PHONY: sizes help setup host-check lab test unit nbval execute lint bench clean book book-check lock
 
 help:
 	@echo "make lab      start JupyterLab on notebooks/ (127.0.0.1, token on)"
-	@echo "make test     unit tests + strict nbval on every notebook + the portability check"
-	@echo "make portability  only the training notebooks under simulated machines"
+	@echo "make test     unit tests, strict nbval on every notebook, the book built and checked"
 	@echo "make execute  re-run notebooks in place in a fresh kernel (NOTEBOOKS=... for some)"
-	@echo "make lint     ruff over utils/, tests/, benchmarks/, book/ and the notebooks"
+	@echo "make lint     ruff over utils/, tests/, benchmarks/, book/ and the notebooks; actionlint"
 	@echo "make book     build the HTML edition into build/book/ (open build/book/index.html)"
 	@echo "make book-check  check build/book/ in headless Chromium (needs the chromium package)"
 	@echo "make bench    time the convolution implementations (benchmarks/)"
-	@echo "make clean    remove the environment and caches"
+	@echo "make sizes    words and code lines on the main path of each notebook"
+	@echo "make lock     recompile requirements.lock from requirements.txt (uv pip compile)"
+	@echo "make clean    remove the environment, uv's tools environment and caches"
 
 setup: $(PINNED)
 
-$(STAMP): requirements.txt
-	@command -v $(PYTHON) >/dev/null 2>&1 || { \
-	  echo "error: '$(PYTHON)' was not found. This project needs Python 3.11"; \
-	  echo "       (mxnet 1.9.1 needs numpy 1.23.5, which has no wheels for newer Pythons)."; \
-	  echo "       Install Python 3.11 or run: make PYTHON=/path/to/python3.11 ..."; exit 1; }
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' || { \
-	  echo "error: '$(PYTHON)' is Python $$($(PYTHON) -c 'import platform; print(platform.python_version())'); this project needs Python 3.11."; \
-	  echo "       Run: make PYTHON=/path/to/python3.11 ..."; exit 1; }
-	rm -rf $(VENV)
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	touch $(STAMP)
+$(STAMP): requirements.lock tools/setup_env.sh
+	@PYTHON="$(PYTHON)" bash tools/setup_env.sh
+	@touch $(STAMP)
+
+# The lock: every package of the environment with its exact version and hashes, for
+# Python 3.11 on Linux x86-64, compiled from requirements.txt.
+lock: $(STAMP)
+	$(UV) pip compile requirements.txt --python-version 3.11 \
+	  --python-platform x86_64-unknown-linux-gnu --generate-hashes --quiet -o requirements.lock
 
 # The numerics pin (.pth file), the project's Jupyter kernel and JupyterLab settings.
 $(PINNED): $(STAMP) utils/pin.py
@@ -58,7 +59,8 @@ $(PINNED): $(STAMP) utils/pin.py
 # One clear line, before anything is installed or run, on a machine that cannot run
 # the pinned code path (not x86-64, or no AVX2/FMA). Needs only the standard library.
 host-check:
-	@if command -v $(PYTHON) >/dev/null 2>&1; then $(PYTHON) utils/pin.py check; fi
+	@for py in $(PYTHON) python3.11 python3 python; do \
+	  if command -v $$py >/dev/null 2>&1; then exec $$py utils/pin.py check; fi; done
 
 # Jupyter refuses to start as root unless told; containers often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -67,23 +69,21 @@ lab: $(PINNED)
 	@$(BIN)/python utils/pin.py show
 	$(BIN)/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --no-browser $(ROOT_FLAG)
 
-# One pytest run: unit tests, every notebook under strict nbval, and the portability
-# check (tests/test_portability.py), spread over $(JOBS) workers, one notebook each.
-# Then the book: built, and checked in Chromium when it is installed (one line says
-# so when it is not; in CI, where CI=true, a missing Chromium is an error).
+# One pytest session on $(JOBS) workers: the unit tests, every notebook once under strict
+# nbval, and the book (tests/test_the_book.py: built into build/book/, then checked in
+# Chromium). It runs under a hostile caller environment (`utils/pin.py hostile`: other
+# oneDNN and OpenBLAS kernels, 8 threads) that the interpreter's pin must override, so
+# the stored outputs are proven under it; tests/test_pin.py asks the libraries themselves.
 test: host-check $(PINNED)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --no-loadscope-reorder tests $(NBVAL_FLAGS) notebooks
-	$(BIN)/python book/build.py
-	$(BIN)/python book/check.py --if-available $(BOOK_DIR)
+	env $$($(BIN)/python utils/pin.py hostile) \
+	  $(BIN)/python -m pytest -n $(JOBS) --dist loadscope --no-loadscope-reorder $(PYTEST_ARGS) \
+	    tests $(NBVAL_FLAGS) notebooks
 
 unit: $(PINNED)
-	$(BIN)/python -m pytest -m "not portability" tests
+	$(BIN)/python -m pytest tests
 
 nbval: host-check $(PINNED)
 	$(BIN)/python -m pytest $(NBVAL_FLAGS) $(NOTEBOOKS)
-
-portability: host-check $(PINNED)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope tests/test_portability.py
 
 # Execute in a fresh kernel, then merge consecutive prints of a cell into one
 # stream (how the kernel splits them varies from run to run; nbval ignores the
@@ -117,5 +117,5 @@ bench: $(PINNED)
 	GLUON_CNN_BASICS_UNPINNED=1 $(BIN)/python benchmarks/bench_conv.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache benchmarks/results
+	rm -rf $(VENV) .tools build *.egg-info .pytest_cache .ruff_cache benchmarks/results
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

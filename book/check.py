@@ -18,9 +18,10 @@ and it searches the book for "pooling" and reports an empty result.
 BOOK_DIR defaults to build/book/ and is checked as it stands (nothing is built).
 Without Chromium the check fails, unless --if-available is given outside CI
 (CI=true in the environment), where it prints one line and succeeds. The Chromium
-binary is $BOOK_CHROMIUM, else the Debian/Ubuntu package's real binary (not the
-/usr/bin/chromium shell wrapper), else a Chrome or Chromium on the PATH, else
-the Chromium of `playwright install chromium`.
+binary is $BOOK_CHROMIUM, else the Chromium of `playwright install chromium` (the
+build the installed Playwright matches) when there is one, else the Debian/Ubuntu
+package's real binary (not the /usr/bin/chromium shell wrapper), else a Chrome or
+Chromium on the PATH.
 """
 
 from __future__ import annotations
@@ -62,10 +63,18 @@ ASSET_DIRS = {"_static", "_sources", "_images", "_downloads"}
 
 
 def find_chromium() -> str | None:
-    """Path of a Chromium binary Playwright can launch, or None when there is none."""
+    """Path of a Chromium binary Playwright can launch, or None when there is none.
+
+    In order: $BOOK_CHROMIUM; the Chromium of `playwright install chromium`, the build
+    the installed Playwright was made for, when it is there; a distribution package's
+    real binary; a Chrome or Chromium on the PATH.
+    """
     explicit = os.environ.get("BOOK_CHROMIUM")
     if explicit:
         return explicit if os.access(explicit, os.X_OK) else None
+    matching = _playwright_chromium()
+    if matching:
+        return matching
     for path in PACKAGE_BINARIES:
         if os.access(path, os.X_OK):
             return path
@@ -79,7 +88,7 @@ def find_chromium() -> str | None:
         # A shell wrapper (Debian's /usr/bin/chromium) or a snap launcher is not the browser.
         if not is_script and "chrom" in os.path.basename(real).lower():
             return real
-    return _playwright_chromium()
+    return None
 
 
 def _playwright_chromium() -> str | None:

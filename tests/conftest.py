@@ -69,24 +69,50 @@ def nd_corr2d() -> Callable:
     return references.nd_corr2d
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """When the portability check is collected (`make test`), it already runs the
-    training notebooks under strict nbval on three simulated machines, so the main
-    nbval pass leaves them out instead of running them a fourth time. The check's
-    items go first, so that xdist starts the longest work first. (`trylast`: after
-    `-m` has deselected what it deselects.)"""
-    from test_portability import TRAINING_NOTEBOOKS
+# The longest pieces of work of `make test`, started first so that the two workers of
+# `--dist loadscope` finish together: the book (built and opened in Chromium), the
+# parameter-server clusters, and the notebooks that train.
+LONG_FIRST = (
+    "tests/test_the_book.py",
+    "tests/test_dist.py",
+    "tests/test_book.py",
+    "notebooks/11_",
+    "notebooks/09_",
+    "notebooks/07_",
+    "notebooks/08_",
+    "tests/test_dist_hosts.py",
+)
+# Everything that runs parameter-server clusters through run_cluster, which runs one cluster
+# at a time per machine: on one worker, one after the other, they never wait for each other
+# (a wait counts against a cluster's timeout and is reported on stderr, which a notebook's
+# stored outputs would not show).
+CLUSTERS = ("tests/test_dist.py", "notebooks/11_")
 
-    portability = [item for item in items if item.get_closest_marker("portability")]
-    if not portability:
-        return
-    repeated = [
-        item
-        for item in items
-        if item.path.suffix == ".ipynb" and item.path.name in TRAINING_NOTEBOOKS
-    ]
-    if repeated:
-        config.hook.pytest_deselected(items=repeated)
-    skip = {id(item) for item in portability + repeated}
-    items[:] = portability + [item for item in items if id(item) not in skip]
+
+def _rank(item: pytest.Item) -> int:
+    where = item.nodeid
+    for rank, prefix in enumerate(LONG_FIRST):
+        if where.startswith(prefix):
+            return rank
+    return len(LONG_FIRST)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Longest work first (a stable sort: the order within a file or notebook is kept)."""
+    items.sort(key=_rank)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`--dist loadscope` (one file or notebook per unit of work, its tests or cells in order
+    on one worker), except that every cluster user is one unit: they run one after the
+    other on one worker and never wait for each other's clusters."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return "clusters" if scope.startswith(CLUSTERS) else scope
+
+    if config.getvalue("dist") == "loadscope":
+        return Scheduling(config, log)
+    return None

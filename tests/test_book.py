@@ -15,45 +15,19 @@ The browser tests need Chromium; without it they are skipped, except in CI
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
-import os
 import re
 import shutil
 import struct
-import sys
 import zlib
 from pathlib import Path
 
 import nbformat
 import pytest
+from booktools import CHROMIUM, book_build, book_check, needs_chromium
 
 # Sphinx 9 deprecates an attribute that myst-parser 5.2 still reads; not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore:.*Check CHANGES for Sphinx API modifications")
-
-BOOK = Path(__file__).resolve().parents[1] / "book"
-
-
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-book_build = _load("book_build", BOOK / "build.py")
-book_check = _load("book_check", BOOK / "check.py")
-
-CHROMIUM = book_check.find_chromium()
-IN_CI = os.environ.get("CI", "").lower() in ("true", "1")
-
-
-def needs_chromium() -> None:
-    if CHROMIUM is None:
-        if IN_CI:
-            pytest.fail(f"CI must run the browser check: {book_check.chromium_missing()}")
-        pytest.skip(book_check.chromium_missing())
 
 
 def _png(width: int, height: int) -> bytes:
