@@ -21,7 +21,7 @@ BOOK_DIR := build/book
 # nbval runs each notebook in the kernel its metadata names (gluon-cnn-basics).
 NBVAL_FLAGS := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help setup host-check lab test unit nbval portability execute lint bench clean book book-check
+.PHONY: sizes help setup host-check lab test unit nbval portability execute lint bench clean book book-check
 
 help:
 	@echo "make lab      start JupyterLab on notebooks/ (127.0.0.1, token on)"
@@ -32,6 +32,7 @@ help:
 	@echo "make book     build the HTML edition into build/book/ (open build/book/index.html)"
 	@echo "make book-check  check build/book/ in headless Chromium (needs the chromium package)"
 	@echo "make bench    time the convolution implementations (benchmarks/)"
+	@echo "make sizes    words and code lines on the main path of each notebook"
 	@echo "make clean    remove the environment and caches"
 
 setup: $(PINNED)
@@ -115,6 +116,11 @@ book-check: $(PINNED)
 # The benchmark measures the machine as it is: the pin is turned off for it.
 bench: $(PINNED)
 	GLUON_CNN_BASICS_UNPINNED=1 $(BIN)/python benchmarks/bench_conv.py
+
+# Prose words and code lines on each notebook's main path (without "Going deeper" sections
+# and collapsed solutions); tests/test_notebook_structure.py holds 01-06 to 1,200 and 100.
+sizes:
+	@python3 tests/notebook_structure.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache benchmarks/results
