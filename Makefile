@@ -116,6 +116,11 @@ book-check: $(PINNED)
 bench: $(PINNED)
 	GLUON_CNN_BASICS_UNPINNED=1 $(BIN)/python benchmarks/bench_conv.py
 
+# Prose words and code lines on each notebook's main path (without "Going deeper" sections
+# and collapsed solutions); tests/test_notebook_structure.py holds 01-06 to 1,200 and 100.
+sizes:
+	@python3 tests/notebook_structure.py
+
 clean:
 	rm -rf $(VENV) .tools build *.egg-info .pytest_cache .ruff_cache benchmarks/results
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
