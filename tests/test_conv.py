@@ -17,7 +17,7 @@ from mxnet import autograd, nd
 
 from utils import convolve2d, corr2d, pad2d
 from utils._checks import as_nd, check_ndim, pair
-from utils.plot import draw_corr2d_windows
+from utils.plot import draw_corr2d_offsets, draw_corr2d_windows
 
 ARTICLE_X = [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
 ARTICLE_K = [[0, 1], [2, 3]]
@@ -399,6 +399,38 @@ def test_draw_corr2d_windows_labels_each_output_element():
 def test_draw_corr2d_windows_bad_shapes(X, K, message):
     with pytest.raises(ValueError, match=message):
         draw_corr2d_windows(X, K)
+
+
+def test_draw_corr2d_offsets_shows_each_weighted_slice_and_their_sum():
+    fig = draw_corr2d_offsets(nd.array(ARTICLE_X), np.array(ARTICLE_K))
+    try:
+        titles = [ax.get_title() for ax in fig.axes]
+        assert len(fig.axes) == 10  # two rows: 4 offsets and the K / Y column
+        offsets = [f"offset ({a}, {b}): slice of X" for a in (0, 1) for b in (0, 1)]
+        assert titles[:5] == offsets + ["K"]
+        assert titles[6] == "K[0, 1] = 1 times the slice"
+        assert titles[9] == "Y = sum of the weighted slices"
+        # The cells printed in the weighted-slice panels add up to corr2d's output.
+        X, K = np.array(ARTICLE_X), np.array(ARTICLE_K)
+        panels = [[float(t.get_text()) for t in fig.axes[n].texts] for n in (5, 6, 7, 8)]
+        assert panels[1] == [1, 2, 4, 5]  # offset (0, 1) by hand: 1 * [[1, 2], [4, 5]]
+        total = np.sum(panels, axis=0).reshape(2, 2)
+        np.testing.assert_array_equal(total, corr2d(X, K).asnumpy())
+        assert [float(t.get_text()) for t in fig.axes[9].texts] == [19, 25, 37, 43]
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    "X, K, message",
+    [
+        (np.ones((2, 3)), np.ones((3, 1)), r"kernel of shape \(3, 1\) is larger than the input"),
+        (np.ones((3, 3, 1)), np.ones((1, 1)), r"X and K must be 2-D, got shapes \(3, 3, 1\)"),
+    ],
+)
+def test_draw_corr2d_offsets_bad_shapes(X, K, message):
+    with pytest.raises(ValueError, match=message):
+        draw_corr2d_offsets(X, K)
 
 
 @pytest.mark.parametrize(

@@ -182,7 +182,89 @@ def draw_corr2d_windows(
     fig.tight_layout()
     return fig
 
+
+def draw_corr2d_offsets(
+    X: object,
+    K: object,
+    suptitle: str = "corr2d one kernel element at a time: Y = sum of weighted slices of X",
+    size: float = 2.2,
+) -> Figure:
+    """Show corr2d(X, K) as a sum over kernel elements, the way `utils.corr2d` computes it.
+
+    `X` is (h, w) and `K` is (kh, kw), small enough to print every cell; the output Y
+    has shape (oh, ow) = (h - kh + 1, w - kw + 1). Column n of the figure handles
+    kernel element n = (a, b), row by row: on top, X with the slice
+    X[a:a + oh, b:b + ow] outlined; below it, that slice times K[a, b]. The last column
+    shows K with each element outlined in its column's colour, and Y, the sum of the
+    weighted slices. Introduced in notebooks/01_cross_correlation.ipynb.
+    """
+    x, k = to_numpy(X), to_numpy(K)
+    if x.ndim != 2 or k.ndim != 2:
+        raise ValueError(f"X and K must be 2-D, got shapes {x.shape} and {k.shape}")
+    y = corr2d(x, k).asnumpy()  # a kernel larger than X is corr2d's ValueError
+    (kh, kw), (oh, ow) = k.shape, y.shape
+    offsets = [(a, b) for a in range(kh) for b in range(kw)]
+    colors = [plt.get_cmap("tab10")(n % 10) for n in range(len(offsets))]
+    fig, axes = plt.subplots(
+        2, len(offsets) + 1, figsize=((len(offsets) + 1) * size, 2 * size + 0.6), squeeze=False
+    )
+    for n, (a, b) in enumerate(offsets):
+        draw_grid(axes[0, n], x, f"offset ({a}, {b}): slice of X", highlight=[(a, b, oh, ow)],
+                  colors=(colors[n],))
+        weighted = k[a, b] * x[a:a + oh, b:b + ow]
+        draw_grid(axes[1, n], weighted, f"K[{a}, {b}] = {k[a, b]:g} times the slice",
+                  highlight=[(0, 0, oh, ow)], colors=(colors[n],))
+    draw_grid(axes[0, -1], k, "K", highlight=[(a, b, 1, 1) for a, b in offsets], colors=colors)
+    draw_grid(axes[1, -1], y, "Y = sum of the weighted slices")
+    for ax in axes.flat:
+        ax.title.set_fontsize(9)
+    fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
 # ---- figures of notebooks 02-03 (learning a kernel; padding and stride) -----
+
+
+def _contraction_factor(lr: float, curvatures: Sequence[float]) -> float:
+    """rho = max over the curvatures of |1 - lr * curvature| (all curvatures > 0)."""
+    values = [float(v) for v in curvatures]
+    if not values or min(values) <= 0:
+        raise ValueError(f"curvatures must be a non-empty list of positive numbers, got {values!r}")
+    return max(abs(1 - lr * v) for v in values)
+
+
+def plot_contraction(
+    curvatures: Mapping[str, Sequence[float]],
+    lr_max: float,
+    title: str,
+    rho_max: float = 1.5,
+) -> Figure:
+    """The contraction factor rho(lr) of gradient descent against the learning rate.
+
+    For a quadratic loss whose Hessian has the eigenvalues lambda (all > 0), one step
+    at rate lr multiplies the error along each eigenvector by 1 - lr * lambda, so the
+    slowest direction shrinks by rho = max |1 - lr * lambda| per step. `curvatures`
+    maps a label to one loss's eigenvalues; each gets the curve rho(lr) for lr from 0
+    to `lr_max` (piecewise linear, exact at its corners), with a dot at its best rate
+    2 / (lambda_min + lambda_max). A dashed line marks rho = 1 (above it the steps
+    diverge); the y axis stops at `rho_max`. Introduced in notebooks/02_learning_a_kernel.ipynb.
+    """
+    if lr_max <= 0:
+        raise ValueError(f"lr_max must be positive, got {lr_max!r}")
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for label, values in curvatures.items():
+        lams = [float(v) for v in values]
+        _contraction_factor(0.0, lams)  # checks the eigenvalues
+        best = 2 / (min(lams) + max(lams))
+        corners = [1 / v for v in lams] + [best, 2 / max(lams)]
+        xs = sorted({0.0, lr_max, *[c for c in corners if c < lr_max]})
+        line, = ax.plot(xs, [_contraction_factor(x, lams) for x in xs], label=label)
+        if best < lr_max:
+            ax.plot([best], [_contraction_factor(best, lams)], "o", color=line.get_color())
+    ax.axhline(1.0, color="0.3", linestyle="--", linewidth=1, label="rho = 1: diverges above")
+    ax.set_xlim(0, lr_max)
+    ax.set_ylim(0, rho_max)
+    return finish_axes(fig, ax, title, "learning rate", "rho, error factor per iteration")
 
 
 def _padded_windows(
@@ -502,10 +584,10 @@ def plot_receptive_fields(
     grads: Mapping[str, object], fields: Mapping[str, int], title: str
 ) -> Figure:
     """One panel per stack of layers: the input gradient of one output element as an
-    image (non-zero pixels are its receptive field, 感受野), with the square of side
-    `fields[name]` predicted by `utils.shapes.receptive_field` outlined around them.
-    `grads` maps a name to an (h, w) gradient. Introduced in
-    notebooks/03_padding_and_stride.ipynb.
+    image (non-zero pixels are its receptive field, 感受野), with a square of side
+    `fields[name]` outlined from the top-left non-zero pixel (the side measured from the
+    gradient, or the one `utils.shapes.receptive_field` predicts). `grads` maps a name to
+    an (h, w) gradient. Introduced in notebooks/03_padding_and_stride.ipynb.
     """
     n = len(grads)
     fig, axes = plt.subplots(1, n, figsize=(3.6 * n, 3.8), squeeze=False)
