@@ -10,7 +10,7 @@ from mxnet.gluon import nn
 from references import nd_corr2d_multi_in_out
 
 from utils import corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1
-from utils.plot import draw_1x1_pixel
+from utils.plot import draw_1x1_pixel, draw_channel_sum, draw_layer_channels
 
 
 def random_case(rng, one_by_one=False):
@@ -182,3 +182,57 @@ def test_draw_1x1_pixel_spells_out_each_output_channel():
 def test_draw_1x1_pixel_bad_shapes(x_shape, k_shape, y_shape, message):
     with pytest.raises(ValueError, match=message):
         draw_1x1_pixel(np.zeros(x_shape), np.zeros(k_shape), np.zeros(y_shape), (0, 0))
+
+
+# ---- the figures of notebook 04 (utils/plot.py) -----------------------------
+
+
+def test_draw_channel_sum_spells_out_the_first_output_element():
+    X = nd.stack(nd.arange(9).reshape((3, 3)), nd.arange(9).reshape((3, 3)) + 1)
+    K = nd.stack(nd.arange(4).reshape((2, 2)), nd.arange(4).reshape((2, 2)) + 1)
+    parts = nd.stack(*[corr2d_multi_in(X[c:c + 1], K[c:c + 1]) for c in range(2)])
+    fig = draw_channel_sum(X, K, parts, parts.sum(axis=0))
+    try:
+        assert len(fig.axes) == 2 * 3 + 1  # X[c], K[c], corr2d per channel, and the sum
+        assert fig.axes[-1].get_title().endswith("Y[0, 0] = 19 + 37 = 56")
+    finally:
+        plt.close(fig)
+
+
+def test_draw_channel_sum_bad_shapes():
+    with pytest.raises(ValueError, match=r"do not fit together.*\(2, 3, 3\).*\(3, 2, 2\)"):
+        draw_channel_sum(np.zeros((2, 3, 3)), np.zeros((3, 2, 2)), np.zeros((2, 2, 2)),
+                         np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="need X"):
+        draw_channel_sum(np.zeros((3, 3)), np.zeros((2, 2)), np.zeros((2, 2)), np.zeros((2, 2)))
+
+
+def test_draw_layer_channels_shows_every_channel_on_a_symmetric_output_range():
+    X = nd.array(np.random.RandomState(0).rand(3, 6, 5))
+    Y = nd.array(np.linspace(-2, 1, 2 * 5 * 4).reshape(2, 5, 4))
+    colour = np.random.RandomState(1).rand(6, 5, 3)
+    fig = draw_layer_channels(X, Y, ["r", "g", "b"], ["a", "b"], "layer", colour=colour)
+    try:
+        shown = [ax for ax in fig.axes if ax.axison]
+        assert [ax.get_title() for ax in shown] == [
+            "the colour image", "input channel 0: r", "input channel 1: g",
+            "input channel 2: b", "output channel 0: a", "output channel 1: b",
+        ]
+        assert len(fig.axes) == 8  # two rows of four panels, two of them left blank
+        for ax in shown[4:]:
+            low, high = ax.images[0].get_clim()
+            assert low == -high and 0 < high <= 2
+        assert shown[0].images[0].get_array().shape == (6, 5, 3)
+        assert fig._suptitle.get_text() == "layer"
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    "x_shape, y_shape, in_titles, message",
+    [((3, 4, 4), (2, 3), ["a", "b", "c"], r"need X.*\(3, 4, 4\).*\(2, 3\)"),
+     ((3, 4, 4), (2, 3, 3), ["a", "b"], r"2 input titles for X of shape \(3, 4, 4\)")],
+)
+def test_draw_layer_channels_bad_input(x_shape, y_shape, in_titles, message):
+    with pytest.raises(ValueError, match=message):
+        draw_layer_channels(np.zeros(x_shape), np.zeros(y_shape), in_titles, ["p", "q"], "t")

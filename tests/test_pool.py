@@ -1,11 +1,13 @@
-"""Tests of utils.pool2d against Gluon's MaxPool2D / AvgPool2D."""
+"""Tests of utils.pool2d against Gluon's MaxPool2D / AvgPool2D, and of notebook 06's figures."""
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from mxnet import autograd, nd
 from mxnet.gluon import nn
 
 from utils import pool2d
+from utils.plot import draw_iou_table, draw_pooling, draw_shift_comparison
 
 
 def gluon_layer(pool_size, mode, padding, stride, count_include_pad=True):
@@ -144,3 +146,92 @@ def test_bad_input_is_a_value_error(shape, kwargs, match):
 def test_non_array_is_a_type_error():
     with pytest.raises(TypeError, match="X must be an mxnet.nd.NDArray or a numpy.ndarray"):
         pool2d([[1.0, 2.0], [3.0, 4.0]], 2)
+
+
+# ---- the figures of notebook 06 (utils/plot.py) -----------------------------
+
+
+def test_draw_pooling_outlines_each_window_and_spells_out_the_first():
+    fig = draw_pooling(nd.arange(16).reshape((4, 4)), pool_size=2, stride=2)
+    try:
+        left, middle, right = fig.axes
+        assert middle.get_title() == "max pooling\nmax(0, 1, 4, 5) = 5"
+        assert right.get_title() == "average pooling\nmean(0, 1, 4, 5) = 2.5"
+        # One coloured outline per window on the input, one per cell on each output.
+        windows = [p for p in left.patches if p.get_linewidth() == 2.5]
+        assert len(windows) == 4
+        assert sorted((p.get_width(), p.get_height()) for p in windows)[0] == (2 - 0.12, 2 - 0.12)
+        assert {p.get_edgecolor() for p in windows} == {
+            p.get_edgecolor() for p in middle.patches if p.get_linewidth() == 2.5}
+        cell_text = [t.get_text() for t in middle.texts]
+        assert cell_text == ["5", "7", "13", "15"]
+    finally:
+        plt.close(fig)
+
+
+def test_draw_pooling_overlapping_windows_are_inset_differently():
+    fig = draw_pooling(nd.arange(9).reshape((3, 3)), pool_size=2, stride=1)
+    try:
+        windows = [p for p in fig.axes[0].patches if p.get_linewidth() == 2.5]
+        assert len(windows) == 4 and len({p.get_width() for p in windows}) == 3
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    "X, kwargs, match",
+    [(np.zeros((2, 3, 3)), {"pool_size": 2, "stride": 1}, r"2-D.*\(2, 3, 3\)"),
+     (np.zeros((4, 4)), {"pool_size": (2, 2), "stride": 1}, r"pool_size must be an int"),
+     (np.zeros((4, 4)), {"pool_size": 2, "stride": 0}, r"stride must be an int >= 1"),
+     (np.zeros((4, 4)), {"pool_size": 5, "stride": 1}, r"larger than the input")],
+)
+def test_draw_pooling_bad_input(X, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        draw_pooling(X, **kwargs)
+
+
+def test_draw_shift_comparison_counts_and_shades_the_changed_cells():
+    before = [np.array([[1, 0, 0], [1, 0, 0]]), np.array([[1.0]])]
+    after = [np.array([[0, 1, 0], [1, 0, 0]]), np.array([[1.0]])]
+    fig = draw_shift_comparison(before, after, ["image", "pooled"], "shift")
+    try:
+        titles = [ax.get_title() for ax in fig.axes]  # row by row: originals, then shifted
+        assert titles[:2] == ["image\n(original)", "pooled\n(original)"]
+        assert titles[2] == "image\n(shifted; 2 of 6 changed)"
+        assert titles[3] == "pooled\n(shifted; 0 of 1 changed)"
+        grey = [p for p in fig.axes[2].patches if p.get_facecolor()[:3] == (0.85, 0.85, 0.85)]
+        assert sorted(p.get_xy() for p in grey) == [(-0.5, -0.5), (0.5, -0.5)]
+    finally:
+        plt.close(fig)
+
+
+def test_draw_shift_comparison_bad_input():
+    with pytest.raises(ValueError, match=r"'image': shapes \(2, 2\) and \(2, 3\) differ"):
+        draw_shift_comparison([np.zeros((2, 2))], [np.zeros((2, 3))], ["image"], "t")
+    with pytest.raises(ValueError, match="1 before, 1 after and 2 titles"):
+        draw_shift_comparison([np.zeros((2, 2))], [np.zeros((2, 2))], ["a", "b"], "t")
+
+
+def test_draw_iou_table_prints_every_value_and_only_the_shifts_as_ticks():
+    iou = {"no pooling": [0.0, 0.0, 0.0], "same values": [0.0, 0.0, 0.0], "pooled": [1.0, 0.5, 0.0]}
+    fig = draw_iou_table(iou, [1, 2, 3], "overlap")
+    try:
+        ax = fig.axes[0]
+        assert [t.get_text() for t in ax.texts] == [
+            "0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "1.00", "0.50", "0.00"]
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3"]
+        assert [t.get_text() for t in ax.get_yticklabels()] == list(iou)
+        assert ax.get_title() == "overlap" and ax.get_xlabel() and ax.get_ylabel()
+        np.testing.assert_array_equal(ax.images[0].get_array(), list(iou.values()))
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    "iou, match",
+    [({"a": [0.5, 0.5]}, r"one value per shift \[1, 2, 3\].*\(1, 2\)"),
+     ({"a": [0.5, 1.5, 0.0]}, r"IoU values must lie in \[0, 1\]")],
+)
+def test_draw_iou_table_bad_input(iou, match):
+    with pytest.raises(ValueError, match=match):
+        draw_iou_table(iou, [1, 2, 3], "t")

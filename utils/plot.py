@@ -18,6 +18,7 @@ from matplotlib.patches import Rectangle
 
 from utils._checks import pair
 from utils.conv import corr2d
+from utils.pool import pool2d
 from utils.shapes import output_shape
 
 
@@ -477,6 +478,131 @@ def draw_shift_comparison(
     fig.suptitle(suptitle)
     fig.tight_layout()
     return fig
+
+
+def draw_layer_channels(
+    X: object,
+    Y: object,
+    in_titles: Sequence[str],
+    out_titles: Sequence[str],
+    suptitle: str,
+    colour: object | None = None,
+    size: float = 2.5,
+) -> Figure:
+    """The input channels of one layer in the top row and its output channels below.
+
+    `X` is the layer's input (c_i, h, w), each channel in grey on its own range, and
+    `Y` its output (c_o, h', w'), in grey on one range symmetric around 0 (0 is
+    mid-grey, as suits edge maps) that ends at the 99th percentile of |Y|, so that
+    weak responses still show; `in_titles` and `out_titles` name the channels.
+    An optional `colour` image (h, w, 3) with values in [0, 1] goes first in the
+    top row. Introduced in notebooks/04_channels.ipynb.
+    """
+    x, y = to_numpy(X), to_numpy(Y)
+    if x.ndim != 3 or y.ndim != 3:
+        raise ValueError(f"need X (c_i, h, w) and Y (c_o, h', w'), got {x.shape} and {y.shape}")
+    if len(in_titles) != x.shape[0] or len(out_titles) != y.shape[0]:
+        raise ValueError(
+            f"{len(in_titles)} input titles for X of shape {x.shape} and "
+            f"{len(out_titles)} output titles for Y of shape {y.shape}"
+        )
+    top = [(f"input channel {c}: {t}", x[c], "gray") for c, t in enumerate(in_titles)]
+    if colour is not None:
+        top.insert(0, ("the colour image", to_numpy(colour), None))
+    ncols = max(len(top), y.shape[0])
+    fig, axes = plt.subplots(2, ncols, figsize=(size * ncols, 2 * size), squeeze=False)
+    limit = float(np.percentile(np.abs(y), 99)) or float(np.abs(y).max()) or 1.0
+    panels = [(axes[0, n], title, image, cmap, {}) for n, (title, image, cmap) in enumerate(top)]
+    panels += [(axes[1, o], f"output channel {o}: {t}", y[o], "gray",
+                {"vmin": -limit, "vmax": limit}) for o, t in enumerate(out_titles)]
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, title, image, cmap, scale in panels:
+        ax.axis("on")
+        ax.imshow(image, cmap=cmap, **scale)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("column")
+        ax.set_ylabel("row")
+    fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+_WINDOW_COLORS = ("tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:brown")
+
+
+def draw_pooling(
+    X: object,
+    pool_size: int,
+    stride: int,
+    suptitle: str = "Pooling: one summary number per window",
+    size: float = 3.0,
+) -> Figure:
+    """The windows of a square pooling on a small (h, w) array, and both summaries.
+
+    Left: `X` with every window (`pool_size` x `pool_size`, moving `stride` cells,
+    no padding) outlined in its own colour; middle and right: the max-pooled and
+    the average-pooled outputs (`utils.pool2d`), each cell outlined in the colour
+    of its window, the first window's summary spelled out in the titles.
+    Overlapping windows (stride < pool_size) are outlined at different insets.
+    Introduced in notebooks/06_pooling.ipynb.
+    """
+    x = to_numpy(X)
+    if x.ndim != 2:
+        raise ValueError(f"X must be 2-D (h, w), got shape {x.shape}")
+    for name, value in (("pool_size", pool_size), ("stride", stride)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+    y_max, y_avg = (pool2d(x, pool_size, mode, stride=stride).asnumpy() for mode in ("max", "avg"))
+    oh, ow = y_max.shape
+    fig, axes = plt.subplots(1, 3, figsize=(3 * size, size))
+    draw_grid(axes[0], x, f"X: {pool_size}x{pool_size} windows, stride {stride}")
+    for n, (i, j) in enumerate((i, j) for i in range(oh) for j in range(ow)):
+        inset = 0.06 + 0.06 * (n % 3) * (stride < pool_size)
+        axes[0].add_patch(Rectangle(
+            (j * stride - 0.5 + inset, i * stride - 0.5 + inset),
+            pool_size - 2 * inset, pool_size - 2 * inset,
+            fill=False, edgecolor=_WINDOW_COLORS[n % len(_WINDOW_COLORS)], lw=2.5))
+    first = ", ".join(f"{v:g}" for v in x[:pool_size, :pool_size].ravel())
+    cells = [(i, j, 1, 1) for i in range(oh) for j in range(ow)]
+    draw_grid(axes[1], y_max, f"max pooling\nmax({first}) = {y_max[0, 0]:g}",
+              highlight=cells, colors=_WINDOW_COLORS)
+    draw_grid(axes[2], y_avg, f"average pooling\nmean({first}) = {y_avg[0, 0]:g}",
+              highlight=cells, colors=_WINDOW_COLORS)
+    fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def draw_iou_table(
+    iou: Mapping[str, Sequence[float]], shifts: Sequence[int], title: str
+) -> Figure:
+    """A table of overlaps (IoU in [0, 1]), one row per setting and one column per shift.
+
+    `iou` maps a setting's name to one value per entry of `shifts` (whole columns).
+    Each cell is coloured by its value and prints it, so settings with equal values
+    stay visible (curves would hide each other) and the x axis holds only the shifts.
+    Introduced in notebooks/06_pooling.ipynb.
+    """
+    names, shifts = list(iou), list(shifts)
+    values = np.array([list(iou[name]) for name in names], dtype=float)
+    if values.shape != (len(names), len(shifts)):
+        raise ValueError(f"need one value per shift {shifts} for every setting, got {values.shape}")
+    if np.any((values < 0) | (values > 1)):
+        raise ValueError(f"IoU values must lie in [0, 1], got {values.min()} to {values.max()}")
+    fig, ax = plt.subplots(figsize=(1.3 * len(shifts) + 3, 0.5 * len(names) + 1.6))
+    shown = ax.imshow(values, cmap="Greens", vmin=0, vmax=1, aspect="auto")
+    for (r, c), v in np.ndenumerate(values):
+        ax.text(c, r, f"{v:.2f}", ha="center", va="center", color="white" if v > 0.6 else "black")
+    ax.set_xticks(range(len(shifts)), [str(s) for s in shifts])
+    ax.set_yticks(range(len(names)), names)
+    ax.set_xlabel("shift of the image (columns)")
+    ax.set_ylabel("pooling setting")
+    ax.set_title(title)
+    fig.colorbar(shown, ax=ax, label="IoU (1 = unchanged)")
+    fig.tight_layout()
+    return fig
+
 
 # ---- figures of notebooks 08-09 (multi-input data; fine-tuning) -------------
 
