@@ -244,6 +244,12 @@ def test_plot_timings_uses_a_log_axis_and_rejects_non_positive_times():
     assert ax.get_yscale() == "log" and ax.get_title() == "timings"
     assert [t.get_text() for t in ax.get_xticklabels()] == ["slow", "fast"]
     plt.close(fig)
+    # Given an axes, it draws there (the caller lays out the figure) and leaves the others.
+    fig, (left, right) = plt.subplots(1, 2)
+    assert plot_timings({"slow": 1000.0, "fast": 0.5}, "right panel", ax=right) is fig
+    assert right.get_yscale() == "log" and right.get_title() == "right panel"
+    assert left.get_yscale() == "linear" and not left.patches
+    plt.close(fig)
     with pytest.raises(ValueError, match="need positive times"):
         plot_timings({"broken": 0.0}, "timings")
 
