@@ -5,11 +5,15 @@ The reference is MXNet's own `nd.Convolution` (oneDNN) with the same settings:
 values on random shapes, paddings and strides, with and without bias; the
 gradients with respect to X, weight and bias; and every kind of bad input. It is
 also checked against the simple helpers of notebooks 01-04 (`corr2d_multi_in_out`).
-No timing is asserted here: `make bench` measures speed.
+No timing is asserted here: `make bench` measures speed. The last test checks what
+notebook 10 says `nd.Convolution` runs under the numerics pin (oneDNN's verbose log).
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 
 import matplotlib.pyplot as plt
@@ -18,7 +22,7 @@ import pytest
 from mxnet import autograd, nd
 from references import nd_conv2d
 
-from utils import conv2d, corr2d, corr2d_multi_in_out
+from utils import conv2d, corr2d, corr2d_multi_in_out, pin
 from utils.plot import draw_flat_shift
 
 
@@ -240,6 +244,12 @@ def test_plot_timings_uses_a_log_axis_and_rejects_non_positive_times():
     assert ax.get_yscale() == "log" and ax.get_title() == "timings"
     assert [t.get_text() for t in ax.get_xticklabels()] == ["slow", "fast"]
     plt.close(fig)
+    # Given an axes, it draws there (the caller lays out the figure) and leaves the others.
+    fig, (left, right) = plt.subplots(1, 2)
+    assert plot_timings({"slow": 1000.0, "fast": 0.5}, "right panel", ax=right) is fig
+    assert right.get_yscale() == "log" and right.get_title() == "right panel"
+    assert left.get_yscale() == "linear" and not left.patches
+    plt.close(fig)
     with pytest.raises(ValueError, match="need positive times"):
         plot_timings({"broken": 0.0}, "timings")
 
@@ -319,3 +329,49 @@ def test_draw_flat_shift_sums_are_the_cross_correlation_with_wraps_hatched():
     kept = [float(v) for n, v in enumerate(labels) if n % 4 != 3]
     assert np.allclose(kept, expected)
     plt.close(fig)
+
+
+# ---- what nd.Convolution runs (notebook 10, "Going deeper: what nd.Convolution runs") ---
+
+_ONEDNN_LAYERS = """
+from mxnet import nd
+# layer (b): batch 8, 64 -> 64 channels, 56x56, 3x3 kernel, padding 1, with bias
+nd.Convolution(nd.ones((8, 64, 56, 56)), nd.ones((64, 64, 3, 3)), nd.ones((64,)),
+               kernel=(3, 3), pad=(1, 1), num_filter=64).wait_to_read()
+# layer (a): one 224x224 channel, 3x3 kernel
+nd.Convolution(nd.ones((1, 1, 224, 224)), nd.ones((1, 1, 3, 3)), kernel=(3, 3),
+               num_filter=1, no_bias=True).wait_to_read()
+"""
+
+
+def test_nd_convolution_runs_direct_jit_for_layer_b_and_im2col_gemm_for_layer_a():
+    """Under the pin, oneDNN's log (DNNL_VERBOSE=1) names the implementation of each
+    convolution: layer (b) is a direct convolution JIT-compiled for AVX2 on a layout with
+    channels in blocks of 8, after reorders into that layout; layer (a), one channel, is
+    oneDNN's im2col + GEMM implementation. Only the implementation names and layouts are
+    compared, never the times the log also prints."""
+    env = {**os.environ, **pin.PIN, "DNNL_VERBOSE": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", _ONEDNN_LAYERS], env=env, capture_output=True, text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = [line.split(",") for line in out.stdout.splitlines()]
+    assert ["dnnl_verbose", "info", "cpu", "isa:Intel AVX2"] in lines, out.stdout
+    # exec lines: dnnl_verbose, exec, cpu, primitive, implementation, propagation,
+    # memory formats, attributes, algorithm, problem, time in ms
+    convs = {f[9]: f for f in lines if f[:4] == ["dnnl_verbose", "exec", "cpu", "convolution"]}
+    assert len(convs) == 2, sorted(convs)
+    layer_b = convs["mb8_ic64oc64_ih56oh56kh3sh1dh0ph1_iw56ow56kw3sw1dw0pw1"]
+    layer_a = convs["mb1_ic1oc1_ih224oh222kh3sh1dh0ph0_iw224ow222kw3sw1dw0pw0"]
+    assert layer_b[4] == "jit:avx2" and layer_b[8] == "alg:convolution_direct", layer_b
+    formats = layer_b[6].split()
+    assert "src_f32::blocked:aBcd8b:f0" in formats, layer_b  # channels in blocks of 8
+    assert "wei_f32::blocked:ABcd8b8a:f0" in formats, layer_b
+    # the input and the weights are first copied from NCHW into those layouts
+    reorders = [f[6] for f in lines if f[:4] == ["dnnl_verbose", "exec", "cpu", "reorder"]]
+    for blocked in ("aBcd8b", "ABcd8b8a"):
+        wanted = f"src_f32::blocked:abcd:f0 dst_f32::blocked:{blocked}:f0"
+        assert wanted in reorders, reorders
+    assert layer_a[4].endswith("gemm:jit"), layer_a
+    assert "src_f32::blocked:abcd:f0" in layer_a[6].split(), layer_a  # plain NCHW, no blocks
