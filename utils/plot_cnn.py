@@ -1,8 +1,9 @@
 """Figures of a whole CNN: its data flow, receptive fields, kernels and feature maps.
 
-Every function draws from the arrays and shapes it is given (nothing is typed in
-by hand), returns the matplotlib Figure with a title and axis labels, and
-raises a ValueError naming the shapes when its inputs do not fit together.
+Every figure is drawn from the arrays and shapes it is given (nothing is typed
+in by hand); each function returns the matplotlib Figure, with a title and axis
+labels, and raises a ValueError naming the shapes when its inputs do not fit
+together. `tile` lays out feature maps side by side for the figures.
 Introduced in notebooks/07_whole_cnn.ipynb.
 """
 
