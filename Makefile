@@ -25,7 +25,7 @@ BOOK_DIR := build/book
 # nbval runs each notebook in the kernel its metadata names (gluon-cnn-basics).
 NBVAL_FLAGS := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: sizes help setup host-check lab test unit nbval execute lint bench clean book book-check lock
+.PHONY: translations sizes help setup host-check lab test unit nbval execute lint bench clean book book-check lock
 
 help:
 	@echo "make lab      start JupyterLab on notebooks/ (127.0.0.1, token on)"
@@ -36,6 +36,7 @@ help:
 	@echo "make book-check  check build/book/ in headless Chromium (needs the chromium package)"
 	@echo "make bench    time the convolution implementations (benchmarks/)"
 	@echo "make sizes    words and code lines on the main path of each notebook"
+	@echo "make translations  update i18n/zh_CN/*.po from the English text, write the Chinese edition"
 	@echo "make lock     recompile requirements.lock from requirements.txt (uv pip compile)"
 	@echo "make clean    remove the environment, uv's tools environment and caches"
 
@@ -77,7 +78,7 @@ lab: $(PINNED)
 test: host-check $(PINNED)
 	env $$($(BIN)/python utils/pin.py hostile) \
 	  $(BIN)/python -m pytest -n $(JOBS) --dist loadscope --no-loadscope-reorder $(PYTEST_ARGS) \
-	    tests $(NBVAL_FLAGS) notebooks
+	    tests $(NBVAL_FLAGS) $(NOTEBOOKS)
 
 unit: $(PINNED)
 	$(BIN)/python -m pytest tests
@@ -115,6 +116,12 @@ book-check: $(PINNED)
 # The benchmark measures the machine as it is: the pin is turned off for it.
 bench: $(PINNED)
 	GLUON_CNN_BASICS_UNPINNED=1 $(BIN)/python benchmarks/bench_conv.py
+
+# The Chinese edition (tools/translations.py): the catalogs i18n/zh_CN/*.po brought up to the
+# English notebooks and README (new messages untranslated, changed ones fuzzy), then
+# notebooks/zh/*.ipynb and README.zh-CN.md written from them.
+translations: $(PINNED)
+	$(BIN)/python tools/translations.py
 
 # Prose words and code lines on each notebook's main path (without "Going deeper" sections
 # and collapsed solutions); tests/test_notebook_structure.py holds 01-06 to 1,200 and 100.
