@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("translations", ROOT / "tools" / "translations.py")
@@ -87,6 +88,23 @@ def test_no_translation_is_left_in_english(src) -> None:
             left.append(f"  {_short(e.msgid, 60)} -> '{_short(run, 60)}'")
     assert not left, (f"{src.path.name}: translations with a run of {ENGLISH_RUN} or more "
                       "English words:\n" + "\n".join(left))
+
+
+_MARKDOWN = MarkdownIt("commonmark").enable("table")
+
+
+@pytest.mark.parametrize("src", SOURCES, ids=lambda s: s.name)
+def test_emphasis_renders_in_chinese(src) -> None:
+    """`**粗体：**正文` does not render as bold (a closing ** after punctuation needs a space
+    or punctuation after it); put the punctuation outside: `**粗体**：正文`."""
+    literal = []
+    for e in T.load_catalog(src.name):
+        html = _MARKDOWN.render(e.msgstr)
+        html = re.sub(r"<code>.*?</code>|<pre>.*?</pre>", "", html, flags=re.S)
+        if "**" in html or re.search(r"(?<![\\\w])__\S", html):
+            literal.append(f"  {_short(e.msgstr, 80)}")
+    assert not literal, (f"{src.path.name}: emphasis shown as literal asterisks:\n"
+                         + "\n".join(literal))
 
 
 def test_the_chinese_files_are_current() -> None:

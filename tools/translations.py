@@ -112,7 +112,7 @@ class Source:
     name: str  # catalog name: the notebook's stem, or "README"
     path: Path  # the English file
     target: Path  # the Chinese file
-    messages: list[tuple[str, str]] = field(default_factory=list)  # (msgid, where)
+    messages: list[tuple[str, str]] = field(default_factory=list)  # (msgid, "file:cell")
 
 
 def _load_notebook(path: Path) -> dict:
@@ -134,7 +134,7 @@ def sources() -> list[Source]:
         src = Source(path.stem, path, ZH_NOTEBOOKS / path.name)
         for index, cell in enumerate(_load_notebook(path)["cells"]):
             if cell["cell_type"] == "markdown":
-                src.messages += [(m, f"cell {index}") for m in messages(_cell_text(cell))]
+                src.messages += [(m, f"{path.name}:{index}") for m in messages(_cell_text(cell))]
         found.append(src)
     readme = Source("README", README, README_ZH)
     readme.messages = [(m, "README.md") for m in messages(README.read_text(encoding="utf-8"))]
@@ -176,15 +176,16 @@ def update_catalog(src: Source) -> tuple[polib.POFile, dict[str, int]]:
     seen: dict[str, polib.POEntry] = {}
     for msgid, where in src.messages:
         if msgid in seen:
-            seen[msgid].occurrences.append((where, ""))
+            seen[msgid].occurrences.append(tuple(where.split(":")) if ":" in where else (where, ""))
             continue
         if msgid in known:
             entry = known[msgid]
-            entry.occurrences = [(where, "")]
+            entry.occurrences = [tuple(where.split(":")) if ":" in where else (where, "")]
             counts["kept"] += 1
         else:
             close = difflib.get_close_matches(msgid, gone, n=1, cutoff=FUZZY_CUTOFF)
-            entry = polib.POEntry(msgid=msgid, msgstr="", occurrences=[(where, "")])
+            entry = polib.POEntry(msgid=msgid, msgstr="", occurrences=[
+                tuple(where.split(":")) if ":" in where else (where, "")])
             if close and known[close[0]].msgstr:
                 entry.msgstr = known[close[0]].msgstr
                 entry.flags = ["fuzzy"]
