@@ -22,7 +22,7 @@ Metric = Callable[[tuple, tuple], nd.NDArray]
 def accuracy(outputs: tuple, labels: tuple) -> nd.NDArray:
     """Per-example correctness (1.0 or 0.0) of the first output's arg-max
     against the first label: outputs[0] (batch, classes), labels[0] (batch,).
-    Introduced in notebooks/08_multi_input_output_data.ipynb."""
+    Introduced in notebooks/07_whole_cnn.ipynb."""
     predicted = outputs[0].argmax(axis=1)
     return (predicted == labels[0].astype("float32").reshape((-1,))).astype("float32")
 
@@ -78,7 +78,7 @@ def evaluate(
     `data` yields batches (inputs..., labels...) as a Gluon DataLoader does;
     `metrics` defaults to {"acc": accuracy}. Runs in prediction mode (no
     autograd recording). Returns a dict such as {"loss": 0.31, "acc": 0.92}.
-    Introduced in notebooks/08_multi_input_output_data.ipynb.
+    Introduced in notebooks/07_whole_cnn.ipynb.
     """
     metrics = {"acc": accuracy} if metrics is None else dict(metrics)
     names = (["loss"] if loss_fn is not None else []) + list(metrics)
@@ -135,8 +135,8 @@ def train(
     `num_epochs` or `max_steps` is only an upper limit; the history ends with
     the epoch that stopped it. With `verbose=True`
     it prints one line of rounded numbers per epoch and nothing else. Metrics
-    default to {"acc": accuracy}. Introduced in
-    notebooks/08_multi_input_output_data.ipynb.
+    default to {"acc": accuracy}. Introduced in notebooks/07_whole_cnn.ipynb (several
+    inputs and outputs: notebooks/08_multi_input_output_data.ipynb).
     """
     if num_epochs is None and max_steps is None:
         raise ValueError("give num_epochs, max_steps or both: got neither")
