@@ -8,7 +8,22 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from utils.plot_runs import plot_mean_spread, plot_seed_spread  # noqa: E402
+from utils.plot_runs import (  # noqa: E402
+    plot_curves_spread,
+    plot_mean_spread,
+    plot_seed_spread,
+    sample_std,
+)
+
+
+def test_sample_std_divides_by_seeds_minus_one():
+    values = np.array([[1.0, 2.0], [3.0, 2.0], [5.0, 2.0]])
+    # column 0: mean 3, squared deviations 4 + 0 + 4 = 8, over 3 - 1 = 2 -> std 2
+    assert np.allclose(sample_std(values), [2.0, 0.0])
+    assert np.allclose(sample_std(values.T, axis=1), [2.0, 0.0])
+    assert not np.allclose(sample_std(values), values.std(axis=0))  # not the ddof=0 one
+    assert sample_std([0.7]) == 0.0  # one seed: no spread
+    assert np.array_equal(sample_std(np.ones((1, 3))), np.zeros(3))
 
 
 def test_means_and_spreads_are_drawn():
@@ -17,10 +32,10 @@ def test_means_and_spreads_are_drawn():
     ax = fig.axes[0]
     line = ax.get_lines()[0]
     assert np.allclose(line.get_ydata(), values.mean(axis=0))
-    # error bar segments span mean +- std
+    # error bar segments span mean +- sample std (ddof=1)
     segments = ax.collections[0].get_segments()
     spans = [seg[1][1] - seg[0][1] for seg in segments]
-    assert np.allclose(spans, 2 * values.std(axis=0))
+    assert np.allclose(spans, 2 * values.std(axis=0, ddof=1))
     assert ax.get_title() == "t" and ax.get_xlabel() == "labels" and ax.get_ylabel() == "acc"
     assert ax.get_xscale() == "log"
     plt.close(fig)
@@ -40,6 +55,30 @@ def test_bad_shape_names_shapes():
         plot_mean_spread({"a": np.zeros((2, 3))}, [1, 2], "t", "x", "y")
 
 
+def test_curves_draw_the_mean_and_a_band_of_one_sample_std():
+    a = np.array([[0.2, 0.5, 0.8, 0.9], [0.4, 0.7, 0.8, 0.7], [0.3, 0.3, 0.8, 0.8]])
+    b = np.array([[0.6, 0.6, 0.6, 0.6], [0.7, 0.7, 0.7, 0.7], [0.8, 0.8, 0.8, 0.8]])
+    steps = [10, 20, 30, 40]
+    fig = plot_curves_spread({"a": a, "b": b}, steps, "t", "step", "val acc")
+    ax = fig.axes[0]
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["a", "b"]
+    for line, values in zip(lines, (a, b), strict=True):
+        assert np.allclose(line.get_xdata(), steps)
+        assert np.allclose(line.get_ydata(), values.mean(axis=0))
+    for band, values in zip(ax.collections, (a, b), strict=True):
+        ys = band.get_paths()[0].vertices[:, 1]
+        mean, std = values.mean(axis=0), values.std(axis=0, ddof=1)
+        assert np.isclose(ys.max(), (mean + std).max()) and np.isclose(ys.min(), (mean - std).min())
+    assert ax.get_title() == "t" and ax.get_xlabel() == "step" and ax.get_ylabel() == "val acc"
+    plt.close(fig)
+
+
+def test_curves_bad_shape_names_shapes():
+    with pytest.raises(ValueError, match=r"curves\['a'\] has shape \(2, 3\).*\(seeds, 4\)"):
+        plot_curves_spread({"a": np.zeros((2, 3))}, [1, 2, 3, 4], "t", "x", "y")
+
+
 def test_seed_spread_draws_every_seed_and_the_mean():
     runs = {"with": [0.96, 0.97, 0.98], "without": [0.90, 0.94]}
     fig = plot_seed_spread(runs, "t", "acc", reference=("guess", 0.5))
@@ -49,9 +88,9 @@ def test_seed_spread_draws_every_seed_and_the_mean():
     means = [c.lines[0].get_ydata()[0] for c in ax.containers]
     assert np.allclose(means, [0.97, 0.92])
     spans = [np.ptp(c.lines[2][0].get_segments()[0][:, 1]) for c in ax.containers]
-    assert np.allclose(spans, [2 * np.std(runs["with"]), 2 * np.std(runs["without"])])
+    assert np.allclose(spans, [2 * np.std(runs[k], ddof=1) for k in ("with", "without")])
     assert [t.get_text() for t in ax.get_xticklabels()] == ["with", "without"]
-    assert sorted(ax.get_legend_handles_labels()[1]) == ["each seed", "guess", "mean ± std"]
+    assert sorted(ax.get_legend_handles_labels()[1]) == ["each seed", "guess", "mean ± sample std"]
     assert ax.get_title() == "t"
     plt.close(fig)
 

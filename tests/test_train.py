@@ -1,5 +1,7 @@
 """Tests of utils.train (train, evaluate, accuracy) and the history figure of utils.plot."""
 
+import importlib
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -13,6 +15,9 @@ from mxnet.gluon import nn  # noqa: E402
 
 from utils import accuracy, evaluate, train  # noqa: E402
 from utils.plot import plot_bars, plot_history  # noqa: E402
+
+# The module itself: `utils.train` as an attribute is the function, which the package exports.
+train_module = importlib.import_module("utils.train")
 
 
 def _toy_data(n=64, seed=0):
@@ -156,6 +161,49 @@ def test_keep_best_ends_with_the_epoch_of_lowest_held_out_loss():
     assert not np.array_equal(kept.weight.data().asnumpy(), last.weight.data().asnumpy())
 
 
+def test_patience_stops_once_the_held_out_loss_stops_falling():
+    data = gluon.data.DataLoader(_toy_data(), batch_size=8, shuffle=True)
+    # As above: held-out labels opposite to the training labels, so the held-out loss
+    # rises from an early epoch on and patience must end training early.
+    x, y = zip(*_toy_data(seed=1), strict=True)
+    flipped = gluon.data.ArrayDataset(nd.stack(*x), 1 - np.array(y, dtype=np.int32))
+    held_out = gluon.data.DataLoader(flipped, batch_size=16)
+    full = train(_net(), data, LOSS, lr=0.1, num_epochs=12, test_data=held_out, seed=0)
+    best = int(np.argmin(full["test_loss"]))
+    assert best + 3 < 12  # the lowest loss comes early enough for patience 3 to act
+    net = _net()
+    history = train(net, data, LOSS, lr=0.1, num_epochs=12, test_data=held_out, seed=0,
+                    patience=3, keep_best=True)
+    # the same epochs as the full run, up to the third epoch without a new lowest loss
+    assert len(history["epoch"]) == best + 1 + 3
+    assert history["test_loss"] == full["test_loss"][: best + 4]
+    assert evaluate(net, held_out, LOSS)["loss"] == pytest.approx(full["test_loss"][best])
+
+
+def test_patience_counts_epochs_since_the_lowest_loss_not_since_any_fall(monkeypatch):
+    # Scripted held-out losses 3, 1, 2, 1.5, 1.8, 0.5: epoch 4 falls below epoch 3 but not
+    # below the lowest (epoch 2), so with patience 3 training stops after epoch 5.
+    losses = iter([3.0, 1.0, 2.0, 1.5, 1.8, 0.5, 0.4])
+    monkeypatch.setattr(train_module, "evaluate",
+                        lambda *args, **kwargs: {"loss": next(losses), "acc": 0.5})
+    data = gluon.data.DataLoader(_toy_data(8), batch_size=8)
+    history = train(_net(), data, LOSS, num_epochs=7, test_data=[()], patience=3)
+    assert history["test_loss"] == [3.0, 1.0, 2.0, 1.5, 1.8]
+    assert history["epoch"] == [1, 2, 3, 4, 5]
+
+
+def test_running_means_equal_float32_batch_sums_added_as_python_floats():
+    # The totals stay NDArrays in float64 until the end; the result must be exactly what
+    # adding each batch's float32 sum as a Python float gives.
+    data = gluon.data.DataLoader(_toy_data(60), batch_size=8)
+    net = _net()
+    total, count = 0.0, 0
+    for x, y in data:
+        total += float(LOSS(net(x), y).sum().asscalar())
+        count += x.shape[0]
+    assert evaluate(net, data, LOSS)["loss"] == total / count
+
+
 def test_bad_arguments():
     data = gluon.data.DataLoader(_toy_data(), batch_size=8)
     with pytest.raises(ValueError, match="give num_epochs, max_steps or both"):
@@ -170,6 +218,11 @@ def test_bad_arguments():
         train(_net(), data, LOSS, num_epochs=1, keep_best=True)
     with pytest.raises(ValueError, match="train got no batches"):
         train(_net(), [], LOSS, num_epochs=1)
+    for bad in (0, -2, 1.5, True):
+        with pytest.raises(ValueError, match="patience must be None or an int >= 1"):
+            train(_net(), data, LOSS, num_epochs=1, test_data=data, patience=bad)
+    with pytest.raises(ValueError, match="patience needs test_data"):
+        train(_net(), data, LOSS, num_epochs=1, patience=2)
 
 
 def test_plot_history_and_bars():

@@ -103,7 +103,7 @@ def load_digits_dataset(
     classes, sorted, become labels 0..k-1 (digits 5..9 become 0..4), as a new
     output layer expects. An empty or unknown class list, or more examples per
     class than the training split holds, is a `ValueError` naming the request.
-    Introduced in notebooks/08_multi_input_output_data.ipynb.
+    Introduced in notebooks/07_whole_cnn.ipynb.
     """
     # Imported here so that `import utils` does not pay for scikit-learn.
     from sklearn.datasets import load_digits

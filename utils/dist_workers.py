@@ -58,19 +58,23 @@ def digits_cnn(seed: int = 0) -> nn.HybridSequential:
     Conv 3x3 (16 channels, padding 1), ReLU, 2x2 max pooling, conv 3x3 (32), ReLU,
     2x2 max pooling, dense 10; initialised with Xavier after `mx.random.seed(seed)`,
     so every process that calls it with the same seed starts from the same weights.
+    Every layer is told its input size, so the weights exist right after `initialize`
+    without a forward pass. (A forward pass outside `autograd.record()` leaves the
+    convolution weights in oneDNN's blocked layout, and a dist kvstore's first push of
+    such a weight fails inside MXNet 1.9.1's engine: the servers never receive that key
+    and abort with "init N first" when a worker pulls it.)
     Introduced in notebooks/11_training_on_several_machines.ipynb.
     """
     net = nn.HybridSequential()
     net.add(
-        nn.Conv2D(16, kernel_size=3, padding=1, activation="relu"),
+        nn.Conv2D(16, kernel_size=3, padding=1, activation="relu", in_channels=1),
         nn.MaxPool2D(2),
-        nn.Conv2D(32, kernel_size=3, padding=1, activation="relu"),
+        nn.Conv2D(32, kernel_size=3, padding=1, activation="relu", in_channels=16),
         nn.MaxPool2D(2),
-        nn.Dense(10),
+        nn.Dense(10, in_units=32 * 2 * 2),
     )
     mx.random.seed(seed)
     net.initialize(init.Xavier())
-    net(nd.zeros((1, 1, 8, 8)))  # create the weights now, with their shapes
     return net
 
 

@@ -1,7 +1,9 @@
 """Figures of experiments repeated over several seeds: a mean and its spread.
 
 Kept apart from utils/plot.py so that the figures of single computations and
-the figures of repeated runs can each be read in one sitting.
+the figures of repeated runs can each be read in one sitting. Every spread is
+the sample standard deviation over the seeds (NumPy's `ddof=1`, dividing by
+seeds - 1), and the legends say so.
 """
 
 from __future__ import annotations
@@ -15,6 +17,17 @@ from matplotlib.figure import Figure
 from utils.plot import _figure_for, finish_axes
 
 
+def sample_std(values: object, axis: int = 0) -> np.ndarray:
+    """The sample standard deviation (`ddof=1`) of `values` along `axis`, and 0
+    where there is a single value (one seed has no spread to show). Used for
+    every error bar and band of this module. Introduced in
+    notebooks/08_multi_input_output_data.ipynb."""
+    values = np.asarray(values, dtype=float)
+    if values.shape[axis] < 2:
+        return np.zeros(np.delete(values.shape, axis))
+    return values.std(axis=axis, ddof=1)
+
+
 def plot_mean_spread(
     runs: Mapping[str, object],
     x: Sequence[float],
@@ -25,7 +38,7 @@ def plot_mean_spread(
     ax: Axes | None = None,
 ) -> Figure:
     """Plot, for each named method, the mean over seeds with error bars of one
-    standard deviation, and every seed's value as a faint dot.
+    sample standard deviation (`ddof=1`), and every seed's value as a faint dot.
 
     `runs` maps a legend label to an array of shape (seeds, len(x)): one row
     per seed, one column per x value. Draws on `ax` if given, else on a new
@@ -43,7 +56,7 @@ def plot_mean_spread(
             )
         # Nudge each method sideways a little so error bars do not hide each other.
         shift = xs * (1 + 0.04 * (offset - (len(runs) - 1) / 2)) if logx else xs + 0.0
-        mean, std = values.mean(axis=0), values.std(axis=0)
+        mean, std = values.mean(axis=0), sample_std(values)
         bars = ax.errorbar(shift, mean, yerr=std, marker="o", capsize=4, label=label)
         seeds_x = np.broadcast_to(shift, values.shape)
         ax.scatter(seeds_x.ravel(), values.ravel(), s=8, alpha=0.35, color=bars[0].get_color())
@@ -51,6 +64,39 @@ def plot_mean_spread(
         ax.set_xscale("log")
         ax.set_xticks(xs)
         ax.set_xticklabels([f"{v:g}" for v in xs])
+    return finish_axes(fig, ax, title, xlabel, ylabel)
+
+
+def plot_curves_spread(
+    curves: Mapping[str, object],
+    steps: Sequence[float],
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    ax: Axes | None = None,
+) -> Figure:
+    """Plot learning curves repeated over seeds: for each named method, the
+    mean over seeds as a line and a shaded band of one sample standard
+    deviation (`ddof=1`) around it.
+
+    `curves` maps a legend label to an array of shape (seeds, len(steps)): one
+    row per seed, one column per point of `steps` (e.g. the training step at
+    which a validation score was taken). Draws on `ax` if given, else on a new
+    figure; returns the figure. A shape that does not match is a ValueError
+    naming both shapes. Introduced in notebooks/09_finetuning.ipynb.
+    """
+    xs = np.asarray(list(steps), dtype=float)
+    fig, ax = _figure_for(ax)
+    for label, values in curves.items():
+        values = np.asarray(values, dtype=float)
+        if values.ndim != 2 or values.shape[1] != len(xs):
+            raise ValueError(
+                f"curves[{label!r}] has shape {values.shape}; expected (seeds, {len(xs)}) "
+                f"for steps of length {len(xs)}"
+            )
+        mean, std = values.mean(axis=0), sample_std(values)
+        (line,) = ax.plot(xs, mean, label=label)
+        ax.fill_between(xs, mean - std, mean + std, color=line.get_color(), alpha=0.2, lw=0)
     return finish_axes(fig, ax, title, xlabel, ylabel)
 
 
@@ -63,7 +109,7 @@ def plot_seed_spread(
 ) -> Figure:
     """Compare a few variants, each run with several seeds: one column per variant
     with every seed's value as a dot and the mean with an error bar of one
-    standard deviation beside them.
+    sample standard deviation (`ddof=1`) beside them.
 
     `runs` maps a variant's name to its values, one per seed. `reference`, a
     (label, value) pair such as a baseline's score, is drawn as a dashed
@@ -77,8 +123,8 @@ def plot_seed_spread(
         if values.ndim != 1 or values.size == 0:
             raise ValueError(f"runs[{label!r}] must be a non-empty list of per-seed values")
         first = i == 0  # one legend entry for each kind of mark, not one per variant
-        bars = ax.errorbar(i + 0.12, values.mean(), yerr=values.std(), marker="o", capsize=5,
-                           color="black", label="mean ± std" if first else None)
+        bars = ax.errorbar(i + 0.12, values.mean(), yerr=sample_std(values), marker="o",
+                           capsize=5, color="black", label="mean ± sample std" if first else None)
         ax.scatter(np.full(values.size, i - 0.12), values, s=18, alpha=0.6,
                    color=bars[0].get_color(), label="each seed" if first else None)
     if reference is not None:

@@ -22,7 +22,7 @@ Metric = Callable[[tuple, tuple], nd.NDArray]
 def accuracy(outputs: tuple, labels: tuple) -> nd.NDArray:
     """Per-example correctness (1.0 or 0.0) of the first output's arg-max
     against the first label: outputs[0] (batch, classes), labels[0] (batch,).
-    Introduced in notebooks/08_multi_input_output_data.ipynb."""
+    Introduced in notebooks/07_whole_cnn.ipynb."""
     predicted = outputs[0].argmax(axis=1)
     return (predicted == labels[0].astype("float32").reshape((-1,))).astype("float32")
 
@@ -42,19 +42,28 @@ def _split(batch: object, num_inputs: int) -> tuple[tuple, tuple]:
 
 
 class _Means:
-    """Running sums of per-example values, turned into means."""
+    """Running sums of per-example values, turned into means.
+
+    Each batch's float32 sum is added to a float64 total that stays an NDArray,
+    so nothing waits for MXNet's engine until `means()` reads the totals; the
+    result is the same as adding the float32 sums up as Python floats.
+    """
 
     def __init__(self, names: Iterable[str]) -> None:
-        self.sums = {name: 0.0 for name in names}
+        self.sums: dict[str, nd.NDArray | float] = {name: 0.0 for name in names}
         self.count = 0
 
     def add(self, values: Mapping[str, nd.NDArray], batch_size: int) -> None:
         for name, value in values.items():
-            self.sums[name] += float(value.sum().asscalar())
+            self.sums[name] = self.sums[name] + value.sum().astype("float64")
         self.count += batch_size
 
     def means(self) -> dict[str, float]:
-        return {name: total / max(self.count, 1) for name, total in self.sums.items()}
+        return {
+            name: float(total.asscalar() if isinstance(total, nd.NDArray) else total)
+            / max(self.count, 1)
+            for name, total in self.sums.items()
+        }
 
 
 def evaluate(
@@ -69,7 +78,7 @@ def evaluate(
     `data` yields batches (inputs..., labels...) as a Gluon DataLoader does;
     `metrics` defaults to {"acc": accuracy}. Runs in prediction mode (no
     autograd recording). Returns a dict such as {"loss": 0.31, "acc": 0.92}.
-    Introduced in notebooks/08_multi_input_output_data.ipynb.
+    Introduced in notebooks/07_whole_cnn.ipynb.
     """
     metrics = {"acc": accuracy} if metrics is None else dict(metrics)
     names = (["loss"] if loss_fn is not None else []) + list(metrics)
@@ -103,6 +112,7 @@ def train(
     verbose: bool = False,
     eval_name: str = "test",
     keep_best: bool = False,
+    patience: int | None = None,
 ) -> dict[str, list[float]]:
     """Train `net` and return its history: one entry per epoch in each list.
 
@@ -119,10 +129,14 @@ def train(
     "val_<metric>" when the held-out data is a validation split. With
     `keep_best=True` (needs `test_data`) the network ends with the parameters of
     the epoch whose held-out loss was lowest (the first such epoch), early
-    stopping's choice; the history still covers every epoch. With `verbose=True`
+    stopping's choice; the history still covers every epoch. With `patience=p`
+    (an int >= 1, needs `test_data`) training also stops after `p` epochs in a
+    row that did not lower the held-out loss below its lowest value so far, so
+    `num_epochs` or `max_steps` is only an upper limit; the history ends with
+    the epoch that stopped it. With `verbose=True`
     it prints one line of rounded numbers per epoch and nothing else. Metrics
-    default to {"acc": accuracy}. Introduced in
-    notebooks/08_multi_input_output_data.ipynb.
+    default to {"acc": accuracy}. Introduced in notebooks/07_whole_cnn.ipynb (several
+    inputs and outputs: notebooks/08_multi_input_output_data.ipynb).
     """
     if num_epochs is None and max_steps is None:
         raise ValueError("give num_epochs, max_steps or both: got neither")
@@ -131,6 +145,11 @@ def train(
             raise ValueError(f"{name} must be an int >= 1, got {value!r}")
     if keep_best and test_data is None:
         raise ValueError("keep_best=True needs test_data: the loss that picks the epoch")
+    if patience is not None:
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
+            raise ValueError(f"patience must be None or an int >= 1, got {patience!r}")
+        if test_data is None:
+            raise ValueError("patience needs test_data: the loss that must keep improving")
     if seed is not None:
         np.random.seed(seed)
         mx.random.seed(seed)
@@ -143,7 +162,7 @@ def train(
     history: dict[str, list[float]] = {key: [] for key in keys}
     params = net.collect_params()
     best_loss, best_values = float("inf"), None
-    step, epoch = 0, 0
+    step, epoch, waited = 0, 0, 0
     while (num_epochs is None or epoch < num_epochs) and (max_steps is None or step < max_steps):
         epoch += 1
         means = _Means(["loss", *metrics])
@@ -167,9 +186,12 @@ def train(
         if test_data is not None:
             scores = evaluate(net, test_data, loss_fn, metrics, num_inputs)
             row.update({f"{eval_name}_{name}": value for name, value in scores.items()})
-            if keep_best and scores["loss"] < best_loss:
-                best_loss = scores["loss"]
-                best_values = {name: p.data().copy() for name, p in params.items()}
+            if scores["loss"] < best_loss:
+                best_loss, waited = scores["loss"], 0
+                if keep_best:
+                    best_values = {name: p.data().copy() for name, p in params.items()}
+            else:
+                waited += 1
         for key in keys:
             history[key].append(row[key])
         if verbose:
@@ -179,6 +201,8 @@ def train(
                     for key in keys
                 )
             )
+        if patience is not None and waited >= patience:
+            break
     if best_values is not None:
         for name, p in params.items():
             p.set_data(best_values[name])
