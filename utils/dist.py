@@ -46,10 +46,11 @@ HOST = "127.0.0.1"
 LOCK_NAME = "\0gluon-cnn-basics-run-cluster"
 # After this many seconds of waiting for another cluster, run_cluster says so on stderr.
 LOCK_NOTICE_SECONDS = 3.0
-# MXNet 1.9.1's parameter server aborts now and then in a consistency check of its own
-# (a server pulled for a key "init N first", or a reply without data in ps-lite's
-# kv_app.h): a start-up race of ps-lite, in which the same code succeeds when started
-# again. Such a cluster is started again from scratch, with a RuntimeWarning naming the
+# MXNet 1.9.1's parameter server aborts in a consistency check of its own when it is asked
+# for a key it never received ("init N first", or a reply without data in ps-lite's
+# kv_app.h): for instance when a worker's first push of a weight that oneDNN had left in
+# its blocked layout failed inside MXNet's engine (see utils.dist_workers.digits_cnn). A
+# cluster that ends so is ended and a fresh one started, with a RuntimeWarning naming the
 # cause, at most this many times; the error is raised after that.
 MXNET_ABORT_RETRIES = 2
 _MXNET_ABORTS = ("Check failed: !stored.is_none(): init", "kv_app.h", "van.cc")
@@ -360,8 +361,7 @@ def run_cluster(
                         f"{abort} (MXNet aborted in {aborts} clusters in a row)"
                     ) from None
                 warnings.warn(
-                    f"run_cluster: {abort.cause}; a known start-up race of MXNet 1.9.1's "
-                    f"parameter server (ps-lite). Ending that cluster and starting a fresh one "
+                    f"run_cluster: {abort.cause}. Ending that cluster and starting a fresh one "
                     f"(restart {aborts} of at most {MXNET_ABORT_RETRIES}): fn runs again in new "
                     "processes.",
                     RuntimeWarning,
