@@ -100,7 +100,7 @@ execute: host-check $(PINNED)
 	done
 
 lint: $(PINNED)
-	$(BIN)/ruff check utils tests benchmarks book notebooks
+	$(BIN)/ruff check utils tests benchmarks book tools notebooks
 	$(BIN)/actionlint
 
 # The HTML edition (book/): README.md as the landing page and every notebook from its

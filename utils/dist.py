@@ -42,14 +42,16 @@ from typing import Any
 
 PARENT_VARIABLE = "GLUON_CNN_BASICS_CLUSTER_PARENT"
 PATH_VARIABLE = "GLUON_CNN_BASICS_CLUSTER_PATH"
+DIST_VARIABLE = "GLUON_CNN_BASICS_CLUSTER_DIST"
 HOST = "127.0.0.1"
 LOCK_NAME = "\0gluon-cnn-basics-run-cluster"
 # After this many seconds of waiting for another cluster, run_cluster says so on stderr.
 LOCK_NOTICE_SECONDS = 3.0
-# MXNet 1.9.1's parameter server aborts now and then in a consistency check of its own
-# (a server pulled for a key "init N first", or a reply without data in ps-lite's
-# kv_app.h): a start-up race of ps-lite, in which the same code succeeds when started
-# again. Such a cluster is started again from scratch, with a RuntimeWarning naming the
+# MXNet 1.9.1's parameter server aborts in a consistency check of its own when it is asked
+# for a key it never received ("init N first", or a reply without data in ps-lite's
+# kv_app.h): for instance when a worker's first push of a weight that oneDNN had left in
+# its blocked layout failed inside MXNet's engine (see utils.dist_workers.digits_cnn). A
+# cluster that ends so is ended and a fresh one started, with a RuntimeWarning naming the
 # cause, at most this many times; the error is raised after that.
 MXNET_ABORT_RETRIES = 2
 _MXNET_ABORTS = ("Check failed: !stored.is_none(): init", "kv_app.h", "van.cc")
@@ -187,10 +189,20 @@ if not armed:
     threading.Thread(target=watchdog, daemon=True).start()
 
 if os.environ["DMLC_ROLE"] == "worker":
-    from utils.dist import _worker_main
-    _worker_main()
+    # This file alone, not the utils package (whose other modules import scikit-learn):
+    # a worker imports what its function needs when it unpickles it.
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "_run_cluster", os.environ["GLUON_CNN_BASICS_CLUSTER_DIST"])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module._worker_main()
 else:
-    import mxnet  # a server or the scheduler: it serves from inside this import, then exits
+    # A server or the scheduler: it serves from inside `import mxnet`, then exits. MXNet
+    # imports scipy.stats only for its test utilities, which neither role uses; without
+    # SciPy the import takes about half the CPU time (1.5 s less per process).
+    sys.modules["scipy"] = None
+    import mxnet
 """
 
 
@@ -360,8 +372,7 @@ def run_cluster(
                         f"{abort} (MXNet aborted in {aborts} clusters in a row)"
                     ) from None
                 warnings.warn(
-                    f"run_cluster: {abort.cause}; a known start-up race of MXNet 1.9.1's "
-                    f"parameter server (ps-lite). Ending that cluster and starting a fresh one "
+                    f"run_cluster: {abort.cause}. Ending that cluster and starting a fresh one "
                     f"(restart {aborts} of at most {MXNET_ABORT_RETRIES}): fn runs again in new "
                     "processes.",
                     RuntimeWarning,
@@ -407,6 +418,7 @@ def _run(
     pin = sys.modules.get(_PIN_MODULE)
     base = pin.child_environment(dict(os.environ)) if pin is not None else dict(os.environ)
     base[PARENT_VARIABLE] = str(os.getpid())
+    base[DIST_VARIABLE] = os.path.abspath(__file__)
     base[PATH_VARIABLE] = json.dumps([os.path.abspath(p) if p else os.getcwd() for p in sys.path])
     port = _free_port()
     roles = ["scheduler"] + ["server"] * num_servers + ["worker"] * num_workers
