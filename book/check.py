@@ -2,11 +2,11 @@
 
 A built book is the English edition (BOOK_DIR) with the Chinese one inside it
 (BOOK_DIR/zh/), page for page. Headless Chromium (driven by Playwright) opens every
-page of both over file://, as a reader opening the book from the disk does, and each
-edition's pages of a kind (landing page, search page, its first notebook page) once
-more over a local HTTP server on 127.0.0.1: over http:// a page runs the same scripts
-and asks for the same files, and every notebook page is made from the same template,
-so one stands for all (see http_pages). Any request that would leave the book (a CDN,
+page of both over file://, as a reader opening the book from the disk does, and a page
+of each kind (each edition's search page and first notebook page) once more over a
+local HTTP server on 127.0.0.1: over http:// a page runs the same scripts and asks for
+the same files, and the pages of a kind are made from one template, so one stands for
+all (see http_pages). Any request that would leave the book (a CDN,
 another site, a file outside the book) is blocked and reported.
 
 On each page the check waits for MathJax to typeset, then reports: raw TeX left in
@@ -359,20 +359,21 @@ def counterpart(page: str) -> str:
 
 
 def http_pages(pages: list[str]) -> set[str]:
-    """The pages also opened over http://: per edition, every page that is not a notebook
-    (landing page, index, search with its searches) and its first notebook page.
+    """The pages also opened over http://: each edition's search page (with its searches)
+    and its first notebook page.
 
     Over http:// a page runs the same scripts and asks for the same files as over
-    file://, and every notebook page is made from the same template with the same
-    scripts; what only a server can change (an absolute path, an HTTP error, a script
-    that behaves differently on an http origin) shows on any page of a kind, so one
-    notebook page stands for all of them. Over file:// every page is opened.
+    file://; the landing page and every notebook page are made from one template with
+    the same scripts, and the search page from another. What only a server can change
+    (an absolute path, an HTTP error, a script that behaves differently on an http
+    origin) shows on any page of a kind, so one page of each kind stands for all; over
+    file:// every page is opened.
     """
     chosen: set[str] = set()
     for edition in EDITIONS:
         own = [p for p in pages if edition_of(p) is edition]
         notebooks = [p for p in own if p[len(edition.folder) :].startswith("notebooks/")]
-        chosen.update(p for p in own if p not in notebooks)
+        chosen.update(p for p in own if p == edition.folder + "search.html")
         chosen.update(notebooks[:1])
     return chosen
 
