@@ -22,6 +22,7 @@ The `setup()` below adds what the theme does not do:
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import logging
@@ -30,6 +31,7 @@ from pathlib import Path
 
 import sphinx
 from docutils import nodes
+from sphinx.search.en import SearchEnglish
 from sphinx.search.zh import SearchChinese
 from sphinx.util import logging as sphinx_logging
 from sphinx.util.fileutil import copy_asset
@@ -131,6 +133,22 @@ def stemmer_class(stemmer_file: str) -> str:
     return "".join(w.capitalize() for w in words) + "Stemmer"
 
 
+class RememberedStems:
+    """A Snowball stemmer that stems each word once: a book's index stems every occurrence
+    of every word (tens of thousands, a few thousand different ones), in pure Python."""
+
+    def __init__(self, stemmer) -> None:
+        self.stemWord = functools.lru_cache(maxsize=None)(stemmer.stemWord)
+
+
+class EnglishSearch(SearchEnglish):
+    """Sphinx's English search with RememberedStems (the same index, built faster)."""
+
+    def __init__(self, options: dict[str, str]) -> None:
+        super().__init__(options)
+        self.stemmer = RememberedStems(self.stemmer)
+
+
 class ChineseSearch(SearchChinese):
     """Sphinx's Chinese search (jieba splits the words), with its JS stemmer named right.
 
@@ -140,8 +158,12 @@ class ChineseSearch(SearchChinese):
     defines, so every search on a Chinese page throws a ReferenceError and finds nothing
     (sphinx-doc/sphinx#14229; fixed by #14416 in releases that need Python 3.12). This
     class writes the same stemmer code and names the class its file defines, as that
-    fix does.
+    fix does. Its Python stemmer is RememberedStems.
     """
+
+    def __init__(self, options: dict[str, str]) -> None:
+        super().__init__(options)
+        self.stemmer = RememberedStems(self.stemmer)
 
     js_stemmer_rawcode = ""  # the code below is complete; nothing else to copy
     js_stemmer_code = "\n".join(
@@ -244,6 +266,7 @@ def _copy_mathjax(app, exc) -> None:
 
 
 def setup(app) -> dict:
+    app.add_search_language(EnglishSearch)
     app.add_search_language(ChineseSearch)
     app.connect("config-inited", _edition_settings)
     app.connect("html-page-context", _page_context)
