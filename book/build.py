@@ -14,10 +14,14 @@ hidden table of contents listing the notebooks in file-name order appended; its 
 to notebooks point to the staged notebooks, its link to the other README to the other
 edition's landing page, and its links to other files of the repository, which have no
 page in the book, are reduced to their text. Then Sphinx runs with book/conf.py,
-warnings as errors, into the output folder, which is emptied first. conf.py adds a link
-to the same page of the other edition at the top of every page and collapses the
-"Going deeper" sections. Nothing is executed: the pages show the stored outputs. The
-build stops, naming the files, when the editions do not hold the same notebooks.
+warnings as errors: the English edition into the output folder, which is emptied
+first, the Chinese one beside the staging folder, then moved into the output's zh/
+(myst-nb writes the images it extracts next to its output folder). The two builds
+highlight each piece of code once (their code cells are the same) and share one copy
+of MathJax. conf.py adds a link to the same page of the other edition at the top of
+every page and collapses the "Going deeper" sections. Nothing is executed: the pages
+show the stored outputs. The build stops, naming the files, when an edition is
+missing or the editions do not hold notebooks of the same names.
 
     python book/build.py [--repo DIR] [--out DIR]
 
@@ -56,11 +60,14 @@ class Edition:
     language: str | None  # Sphinx's `language`, None for Sphinx's default (English)
     other_readme: str  # the other edition's README, linked from this one
     other_index: str  # the other edition's landing page, relative to this one's index
+    caption: str  # the title of the list of notebooks in the sidebar
 
 
-ENGLISH = Edition("en", "README.md", "notebooks", "", None, "README.zh-CN.md", "zh/index.html")
+ENGLISH = Edition(
+    "en", "README.md", "notebooks", "", None, "README.zh-CN.md", "zh/index.html", "Notebooks"
+)
 CHINESE = Edition(
-    "zh", "README.zh-CN.md", "notebooks/zh", "zh", "zh_CN", "README.md", "../index.html"
+    "zh", "README.zh-CN.md", "notebooks/zh", "zh", "zh_CN", "README.md", "../index.html", "笔记本"
 )
 EDITIONS = (ENGLISH, CHINESE)
 
@@ -90,11 +97,6 @@ def relink_readme(markdown: str, edition: Edition = ENGLISH) -> str:
         return text
 
     return RELATIVE_LINK.sub(relink, markdown)
-
-
-def unlink_repository_files(markdown: str) -> str:
-    """The English README's links as the book needs them (see relink_readme)."""
-    return relink_readme(markdown, ENGLISH)
 
 
 def notebooks_of(repo: Path, edition: Edition) -> list[Path]:
@@ -139,7 +141,7 @@ def stage(repo: Path, src: Path, edition: Edition = ENGLISH) -> list[str]:
             "```{toctree}",
             ":hidden:",
             ":maxdepth: 1",
-            ":caption: Notebooks",
+            f":caption: {edition.caption}",
             "",
             *docnames,
             "```",
