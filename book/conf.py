@@ -180,6 +180,9 @@ def _edition_settings(app, config) -> None:
     config.html_title = EDITIONS[edition]["title"]
     if edition == "zh":
         config.mathjax_path = "../../_static/mathjax/tex-chtml.js"  # zh/_static -> _static
+        # myst-nb's buttons of collapsed code cells (Sphinx's catalog does not have them).
+        config.nb_code_prompt_show = "显示代码单元格"
+        config.nb_code_prompt_hide = "隐藏代码单元格"
         try:
             import jieba
         except ImportError as exc:  # without jieba no Chinese word is indexed at all

@@ -289,6 +289,8 @@ def test_build_makes_the_chinese_edition_chinese(fixture_book: Path) -> None:
     assert '<html lang="zh-CN"' in (zh / "index.html").read_text(encoding="utf-8")
     assert "搜索" in (zh / "search.html").read_text(encoding="utf-8")  # Sphinx's zh_CN catalog
     assert 'caption-text">笔记本' in (zh / "index.html").read_text(encoding="utf-8")
+    first = (zh / "notebooks" / "01_cross_correlation.html").read_text(encoding="utf-8")
+    assert "显示代码单元格" in first and "Show code cell" not in first
     language_data = (zh / "_static" / "language_data.js").read_text(encoding="utf-8")
     assert language_data.rstrip().endswith("window.Stemmer = EnglishStemmer;")
     assert "var EnglishStemmer=" in language_data
