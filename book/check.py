@@ -82,6 +82,7 @@ EDITIONS = (
 )
 # The cell tag of "Going deeper" sections, and the class of the <details> the book makes of them.
 DEEP = "going-deeper"
+
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
