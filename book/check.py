@@ -130,11 +130,37 @@ def find_chromium() -> str | None:
     return None
 
 
+def _playwright_browser_folders() -> list[Path]:
+    """Where `playwright install` puts browsers: $PLAYWRIGHT_BROWSERS_PATH (0: inside the
+    package), else the user's cache on Linux, macOS or Windows."""
+    explicit = os.environ.get("PLAYWRIGHT_BROWSERS_PATH")
+    if explicit == "0":
+        import playwright
+
+        return [Path(playwright.__file__).parent / "driver" / "package" / ".local-browsers"]
+    if explicit:
+        return [Path(explicit)]
+    home = Path.home()
+    local = os.environ.get("LOCALAPPDATA")
+    return [
+        home / ".cache" / "ms-playwright",
+        home / "Library" / "Caches" / "ms-playwright",
+        *([Path(local) / "ms-playwright"] if local else []),
+    ]
+
+
 def _playwright_chromium() -> str | None:
-    """The Chromium that `playwright install chromium` put in its cache (GitHub Actions), if any."""
+    """The Chromium that `playwright install chromium` put in its cache (GitHub Actions), if any.
+
+    Only Playwright's driver knows which of its builds it needs, and starting it takes a
+    second, so it is asked only when a Chromium of Playwright's is there at all.
+    """
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
+        return None
+    folders = _playwright_browser_folders()
+    if not any(d.is_dir() and any(d.glob("chromium*")) for d in folders):
         return None
     with sync_playwright() as pw:
         path = pw.chromium.executable_path

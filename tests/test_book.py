@@ -476,6 +476,14 @@ def test_chromium_from_environment(monkeypatch, tmp_path: Path) -> None:
     assert book_check.find_chromium() == str(fake)
 
 
+def test_playwright_chromium_only_asked_when_there(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path))
+    assert book_check._playwright_browser_folders() == [tmp_path]
+    assert book_check._playwright_chromium() is None  # no chromium-* there: no driver started
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", "0")
+    assert book_check._playwright_browser_folders()[0].name == ".local-browsers"
+
+
 def test_missing_build_is_reported(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="make book"):
         book_check.check_books([tmp_path], chromium="/nonexistent")
