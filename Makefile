@@ -32,8 +32,8 @@ help:
 	@echo "make test     unit tests, strict nbval on every notebook, the book built and checked"
 	@echo "make execute  re-run notebooks in place in a fresh kernel (NOTEBOOKS=... for some)"
 	@echo "make lint     ruff over utils/, tests/, benchmarks/, book/ and the notebooks; actionlint"
-	@echo "make book     build the HTML edition into build/book/ (open build/book/index.html)"
-	@echo "make book-check  check build/book/ in headless Chromium (needs the chromium package)"
+	@echo "make book     build the HTML edition, English in build/book/, Chinese in build/book/zh/"
+	@echo "make book-check  check both editions of build/book/ in headless Chromium (needs Chromium)"
 	@echo "make bench    time the convolution implementations (benchmarks/)"
 	@echo "make sizes    words and code lines on the main path of each notebook"
 	@echo "make translations  update i18n/zh_CN/*.po from the English text, write the Chinese edition"
@@ -103,13 +103,14 @@ lint: $(PINNED)
 	$(BIN)/ruff check utils tests benchmarks book tools notebooks
 	$(BIN)/actionlint
 
-# The HTML edition (book/): README.md as the landing page and every notebook from its
-# stored outputs (nothing is executed), Sphinx warnings as errors, into build/book/.
+# The HTML edition (book/), in both languages, from the notebooks' stored outputs (nothing
+# is executed), Sphinx warnings as errors: README.md and notebooks/*.ipynb into build/book/,
+# README.zh-CN.md and notebooks/zh/*.ipynb (`make translations`) into build/book/zh/.
 book: $(PINNED)
 	$(BIN)/python book/build.py
 
-# The browser check of build/book/ as it stands (no rebuild, so a broken build is
-# reported, not replaced): headless Chromium over file:// and http://127.0.0.1.
+# The browser check of both editions of build/book/ as they stand (no rebuild, so a broken
+# build is reported, not replaced): headless Chromium over file:// and http://127.0.0.1.
 book-check: $(PINNED)
 	$(BIN)/python book/check.py $(BOOK_DIR)
 

@@ -1,16 +1,29 @@
-"""Check the built book in a real browser (`make book-check`).
+"""Check the built book, both editions, in a real browser (`make book-check`).
 
-Headless Chromium (the system package, driven by Playwright) opens every page of
-a built book twice: over file:// and over a local HTTP server on 127.0.0.1. Any
-request that would leave the book (a CDN, another site, a file outside the book)
-is blocked and reported. On each page the check waits for MathJax to typeset, then
-reports: raw TeX left in the visible text, MathJax error elements, images that did
-not decode, console errors and uncaught page errors, resources that failed to
-load, and collapsed blocks (`<details>` solutions, cells tagged hide-cell) whose
-content is visible before they are opened or not after. Then it opens every
-collapsed block and checks the text inside too. Across pages it reports links to
-book files that do not exist and `#anchors` that name no element of their page,
-and it searches the book for "pooling" and reports an empty result.
+A built book is the English edition (BOOK_DIR) with the Chinese one inside it
+(BOOK_DIR/zh/), page for page. Headless Chromium (driven by Playwright) opens every
+page of both over file://, as a reader opening the book from the disk does, and a page
+of each kind (each edition's search page and first notebook page) once more over a
+local HTTP server on 127.0.0.1: over http:// a page runs the same scripts and asks for
+the same files, and the pages of a kind are made from one template, so one stands for
+all (see http_pages). Any request that would leave the book (a CDN,
+another site, a file outside the book) is blocked and reported.
+
+On each page the check waits for MathJax to typeset, then reports: raw TeX left in
+the visible text, MathJax error elements, images that did not decode, console errors
+and uncaught page errors, resources that failed to load or that are still loading
+when it is done, and collapsed blocks (`<details>` solutions, cells tagged
+hide-cell, "Going deeper" sections) whose content is visible before they are opened
+or not after; then it opens every collapsed block and checks the text inside too. On
+a notebook's page, the Going deeper sections must be as many as the notebook (the
+copy in _sources/) has, each collapsed, and its code cells tagged going-deeper
+hidden until their section is opened. Every page must say its language (`<html
+lang>`) and carry, near the top, a visible link ("中文" on English pages, "English" on
+Chinese ones) to the same page of the other edition. Each edition's search page runs
+its searches, and each must list its page: "pooling" the English pooling page, 池化
+and 互相关 the Chinese pooling and cross-correlation pages. Across pages it reports
+links to book files that do not exist and `#anchors` that name no element of their
+page.
 
     python book/check.py [BOOK_DIR] [--if-available]
     python book/check.py --which      # the Chromium binary it would use
@@ -30,6 +43,7 @@ import argparse
 import asyncio
 import functools
 import http.server
+import json
 import os
 import re
 import shutil
@@ -39,11 +53,36 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urldefrag, urlsplit
+from urllib.parse import quote, unquote, urldefrag, urlsplit
 
 BOOK = Path(__file__).resolve().parent
 DEFAULT_BOOK_DIR = BOOK.parent / "build" / "book"
-SEARCH_TERM = "pooling"
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One language of the book: its folder in the built book and what is checked there."""
+
+    name: str
+    folder: str  # relative to the book's root, "" or ending in "/"
+    lang: str  # what <html lang> must start with
+    link_text: str  # the text of its link to the other edition
+    searches: tuple[tuple[str, str], ...]  # (query, a page, relative to `folder`, it must find)
+
+
+EDITIONS = (
+    Edition("English", "", "en", "中文", (("pooling", "notebooks/06_pooling.html"),)),
+    Edition(
+        "中文",
+        "zh/",
+        "zh",
+        "English",
+        (("池化", "notebooks/06_pooling.html"), ("互相关", "notebooks/01_cross_correlation.html")),
+    ),
+)
+# The cell tag of "Going deeper" sections, and the class of the <details> the book makes of them.
+DEEP = "going-deeper"
+
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -91,11 +130,37 @@ def find_chromium() -> str | None:
     return None
 
 
+def _playwright_browser_folders() -> list[Path]:
+    """Where `playwright install` puts browsers: $PLAYWRIGHT_BROWSERS_PATH (0: inside the
+    package), else the user's cache on Linux, macOS or Windows."""
+    explicit = os.environ.get("PLAYWRIGHT_BROWSERS_PATH")
+    if explicit == "0":
+        import playwright
+
+        return [Path(playwright.__file__).parent / "driver" / "package" / ".local-browsers"]
+    if explicit:
+        return [Path(explicit)]
+    home = Path.home()
+    local = os.environ.get("LOCALAPPDATA")
+    return [
+        home / ".cache" / "ms-playwright",
+        home / "Library" / "Caches" / "ms-playwright",
+        *([Path(local) / "ms-playwright"] if local else []),
+    ]
+
+
 def _playwright_chromium() -> str | None:
-    """The Chromium that `playwright install chromium` put in its cache (GitHub Actions), if any."""
+    """The Chromium that `playwright install chromium` put in its cache (GitHub Actions), if any.
+
+    Only Playwright's driver knows which of its builds it needs, and starting it takes a
+    second, so it is asked only when a Chromium of Playwright's is there at all.
+    """
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
+        return None
+    folders = _playwright_browser_folders()
+    if not any(d.is_dir() and any(d.glob("chromium*")) for d in folders):
         return None
     with sync_playwright() as pw:
         path = pw.chromium.executable_path
@@ -109,20 +174,28 @@ class Report:
     root: Path
     problems: list[str] = field(default_factory=list)
     pages: int = 0
+    editions: dict[str, int] = field(default_factory=dict)  # edition -> its pages
     loads: int = 0
+    http_loads: int = 0
     math_pages: int = 0
     images: int = 0
     links: int = 0
+    language_links: int = 0
     collapsed: int = 0
-    search_results: int = 0
+    deep_sections: int = 0
+    searches: dict[str, int] = field(default_factory=dict)  # query -> pages found
 
     def summary(self) -> str:
+        editions = ", ".join(f"{name} {n}" for name, n in self.editions.items())
+        searches = ", ".join(f"'{q}' {n} pages" for q, n in self.searches.items())
         return (
-            f"{self.pages} pages opened over file:// and http:// ({self.loads} loads): "
-            f"math typeset on {self.math_pages}, {self.images} images decoded, "
-            f"{self.links} internal links and anchors resolved, {self.collapsed} collapsed "
-            f"blocks hidden until opened, "
-            f"search for '{SEARCH_TERM}' found {self.search_results} pages"
+            f"{self.pages} pages ({editions}) opened over file://, {self.http_loads} of them "
+            f"also over http:// ({self.loads} loads): math typeset on {self.math_pages}, "
+            f"{self.images} images decoded, {self.links} internal links and anchors "
+            f"resolved, {self.language_links} language links to the same page in the other "
+            f"edition, {self.collapsed} collapsed blocks hidden until opened "
+            f"({self.deep_sections} of them Going deeper sections), searches found the "
+            f"expected page: {searches}"
         )
 
 
@@ -145,9 +218,11 @@ COLLAPSIBLE = "main details"
 # Every collapsible block's state (open? how many of its parts, all but the <summary>,
 # are visible? a label), then a click on the summary of each block that is closed, as a
 # reader would, and the state again once the page has rendered the change. One call
-# per page: a round trip per block made the check twice as slow.
+# per page: a round trip per block made the check twice as slow. Also, before and after
+# the clicks: which code cells tagged going-deeper are visible, and how many blocks are
+# Going deeper sections.
 OPEN_COLLAPSED_JS = """
-async (selector) => {
+async ([selector, deep]) => {
   const state = (d) => {
     const parts = [...d.children].filter((c) => c.tagName !== 'SUMMARY');
     const summary = d.querySelector(':scope > summary');
@@ -158,6 +233,8 @@ async (selector) => {
       visible: parts.filter((c) => c.checkVisibility()).length,
     };
   };
+  const cells = [...document.querySelectorAll(`main .cell.tag_${deep}`)];
+  const cellsBefore = cells.map((c) => c.checkVisibility());
   const blocks = [...document.querySelectorAll(selector)];
   const before = blocks.map(state);
   blocks.forEach((d, i) => {
@@ -165,7 +242,11 @@ async (selector) => {
     if (summary && !before[i].open && !before[i].visible) summary.click();
   });
   await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
-  return blocks.map((d, i) => ({before: before[i], after: state(d)}));
+  return {
+    blocks: blocks.map((d, i) => ({before: before[i], after: state(d)})),
+    deepSections: document.querySelectorAll(`main details.${deep}`).length,
+    deepCells: cells.map((c, i) => ({before: cellsBefore[i], after: c.checkVisibility()})),
+  };
 }
 """
 
@@ -210,8 +291,35 @@ LINKS_AND_IDS_JS = """
   links: [...document.querySelectorAll('a[href]')].map((a) => [a.getAttribute('href'), a.href]),
   ids: [...document.querySelectorAll('[id]')].map((e) => e.id)
     .concat([...document.querySelectorAll('a[name]')].map((a) => a.name)),
+  lang: document.documentElement.lang,
+  language: [...document.querySelectorAll('a.language-link')].map((a) => ({
+    href: a.getAttribute('href'),
+    url: a.href,
+    text: a.innerText.trim(),
+    visible: a.checkVisibility(),
+    top: a.getBoundingClientRect().top + window.scrollY,
+  })),
 })
 """
+
+# Another query on the search page, as its own script runs the one in the URL.
+SEARCH_AGAIN_JS = """
+(query) => {
+  document.getElementById('search-results').replaceChildren();
+  try { Search.performSearch(query); } catch (e) { return String(e); }
+  return null;
+}
+"""
+SEARCH_RESULTS_JS = """
+() => [...document.querySelectorAll('#search-results ul.search > li > a')].map((a) => a.href)
+"""
+# The search page is done when its summary says how many pages it found.
+SEARCH_DONE_JS = """
+() => { const s = document.querySelector('#search-results .search-summary');
+        return s !== null && s.textContent.trim() !== ''; }
+"""
+# "Near the top of the page": the link to the other edition lies within this many pixels.
+LANGUAGE_LINK_MAX_TOP = 200
 
 RAW_TEX = [
     re.compile(r"\\[()\[\]]"),  # \( \) \[ \] delimiters
@@ -254,7 +362,7 @@ class LocalServer:
 
 
 def book_pages(root: Path) -> list[Path]:
-    """Every HTML page of a built book, relative to its root, in a stable order."""
+    """Every HTML page of a built book (both editions), relative to its root, in a stable order."""
     return sorted(
         p.relative_to(root)
         for p in root.rglob("*.html")
@@ -262,18 +370,102 @@ def book_pages(root: Path) -> list[Path]:
     )
 
 
+def edition_of(page: str) -> Edition:
+    """The edition a page (a path relative to the book's root) belongs to."""
+    for edition in reversed(EDITIONS):  # the most specific folder first
+        if page.startswith(edition.folder):
+            return edition
+    raise ValueError(page)
+
+
+def counterpart(page: str) -> str:
+    """The same page in the other edition: notebooks/x.html <-> zh/notebooks/x.html."""
+    edition = edition_of(page)
+    other = next(e for e in EDITIONS if e is not edition)
+    return other.folder + page[len(edition.folder) :]
+
+
+def http_pages(pages: list[str]) -> set[str]:
+    """The pages also opened over http://: each edition's search page (with its searches)
+    and its first notebook page.
+
+    Over http:// a page runs the same scripts and asks for the same files as over
+    file://; the landing page and every notebook page are made from one template with
+    the same scripts, and the search page from another. What only a server can change
+    (an absolute path, an HTTP error, a script that behaves differently on an http
+    origin) shows on any page of a kind, so one page of each kind stands for all; over
+    file:// every page is opened.
+    """
+    chosen: set[str] = set()
+    for edition in EDITIONS:
+        own = [p for p in pages if edition_of(p) is edition]
+        notebooks = [p for p in own if p[len(edition.folder) :].startswith("notebooks/")]
+        chosen.update(p for p in own if p == edition.folder + "search.html")
+        chosen.update(notebooks[:1])
+    return chosen
+
+
+HEADING = re.compile(r"^(#{1,6})[ \t]+\S")
+FENCE = re.compile(r"^[ \t]*(```|~~~)")
+
+
+def heading_levels(markdown: str) -> list[int]:
+    """The levels of the ATX headings of a Markdown text, outside fenced code."""
+    levels, fenced = [], False
+    for line in markdown.splitlines():
+        if FENCE.match(line):
+            fenced = not fenced
+        elif not fenced and (m := HEADING.match(line)):
+            levels.append(len(m.group(1)))
+    return levels
+
+
+def going_deeper_in_notebook(notebook: dict) -> tuple[int, int]:
+    """(Going deeper sections, code cells in them) of a notebook, from its cell tags.
+
+    A section is one that a heading in a cell tagged going-deeper starts and that no
+    such section holds already (a deeper heading in it is a subsection of it); the code
+    cells are the tagged code cells that have code (empty cells are not rendered).
+    """
+    sections = code = 0
+    open_level: int | None = None
+    for cell in notebook["cells"]:
+        text = "".join(cell.get("source", ""))
+        deep = DEEP in cell.get("metadata", {}).get("tags", [])
+        if cell["cell_type"] == "code" and deep and text.strip():
+            code += 1
+        if cell["cell_type"] != "markdown":
+            continue
+        for level in heading_levels(text):
+            if not deep:
+                open_level = None
+            elif open_level is None or level <= open_level:
+                sections, open_level = sections + 1, level
+    return sections, code
+
+
 class _BookRun:
-    """The check of one book: its pages over both URL schemes, then the cross-page checks."""
+    """The check of one book: its pages (both editions), then the cross-page checks."""
 
     def __init__(self, root: Path, server: LocalServer) -> None:
         self.root = root
         self.report = Report(root)
         self.bases = {"file": root.as_uri() + "/", "http": server.url}
-        self.pages = book_pages(root)
+        self.pages = [p.as_posix() for p in book_pages(root)]
+        self.http = http_pages(self.pages)
         self.report.pages = len(self.pages)
+        self.report.http_loads = len(self.http)
+        for edition in EDITIONS:
+            self.report.editions[edition.name] = sum(edition_of(p) is edition for p in self.pages)
         self.ids: dict[tuple[str, str], set[str]] = {}  # (scheme, page) -> ids
         self.links: list[tuple[str, str, str, str]] = []  # (scheme, page, href, absolute url)
         self.math_pages: set[str] = set()
+
+    def loads(self) -> list[tuple[str, str]]:
+        """(scheme, page) of every load, the pages over file:// first."""
+        return [("file", p) for p in self.pages] + [
+            ("http", p) for p in self.pages if p in self.http
+        ]
 
     def problem(self, scheme: str, page: str, text: str) -> None:
         self.report.problems.append(f"{page} ({scheme}): {text}")
@@ -290,26 +482,51 @@ class _BookRun:
     def inside(self, scheme: str, url: str) -> bool:
         return url.startswith(("data:", "blob:", "about:")) or self.to_page(scheme, url) is not None
 
-    async def check_page(self, tab, scheme: str, page: Path) -> None:
-        """Load one page in `tab` (a browser tab the caller reuses) and inspect it."""
-        name = page.as_posix()
+    def outside(self, scheme: str) -> re.Pattern:
+        """The URLs a page of `scheme` must not request: all but the book's, data: and the like.
+
+        A regular expression, so that Playwright's driver matches each request itself and
+        only requests that leave the book come to Python (a route for every request cost
+        a tenth of the check's time).
+        """
+        allowed = (self.bases[scheme], "data:", "blob:", "about:")
+        return re.compile("^(?!" + "|".join(re.escape(a) for a in allowed) + ")")
+
+    async def check_page(self, tab, scheme: str, name: str) -> None:
+        """Load one page in `tab` (a browser tab the caller reuses) and inspect it.
+
+        The search page of an edition is loaded with the edition's first query, and its
+        other queries are searched on that page (see search_for)."""
+        edition = edition_of(name)
+        searches = edition.searches if name == edition.folder + "search.html" else ()
         url = self.bases[scheme] + name
+        if searches:
+            url += "?q=" + quote(searches[0][0])
         blocked: set[str] = set()
         answered: set[str] = set()  # URLs answered with an HTTP error, reported once
+        pending: set = set()  # requests not finished yet
+        errors: list[float] = []  # when the page threw
+        leaving = False
 
-        async def route(r) -> None:
-            if self.inside(scheme, r.request.url):
-                await r.continue_()
-            else:
-                blocked.add(r.request.url)
-                await r.abort("blockedbyclient")
+        async def block(r) -> None:
+            blocked.add(r.request.url)
+            await r.abort("blockedbyclient")
 
         def on_console(msg) -> None:
             # "Failed to load resource" names no URL; the request listeners report it with one.
             if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
                 self.problem(scheme, name, f"console error: {msg.text}")
 
+        def on_request(request) -> None:
+            pending.add(request)
+
+        def on_finished(request) -> None:
+            pending.discard(request)
+
         def on_failed(request) -> None:
+            pending.discard(request)
+            if leaving and request.failure == "net::ERR_ABORTED":
+                return  # cut off by the check leaving the page, after the page had settled
             if request.url not in blocked and request.url not in answered:
                 self.problem(scheme, name, f"failed to load {request.url} ({request.failure})")
 
@@ -319,26 +536,39 @@ class _BookRun:
                 self.problem(scheme, name, f"HTTP {response.status} for {response.url}")
 
         def on_error(exc) -> None:
+            errors.append(time.monotonic())
             self.problem(scheme, name, f"page error: {exc}")
 
         listeners = {
             "console": on_console,
             "pageerror": on_error,
+            "request": on_request,
+            "requestfinished": on_finished,
             "requestfailed": on_failed,
             "response": on_response,
         }
-        await tab.route("**/*", route)
+        outside = self.outside(scheme)
+        await tab.route(outside, block)
         for event, listener in listeners.items():
             tab.on(event, listener)
         try:
+            start = time.monotonic()
             await tab.goto(url, wait_until="load", timeout=TIMEOUT_MS)
+            if searches:  # the results are part of the page: wait for them first
+                await self.search_for(tab, scheme, name, *searches[0], errors, start)
             await self.inspect(tab, scheme, name)
-            if name == "search.html":
-                await self.search(tab, scheme, name)
+            for query, page in searches[1:]:
+                start = time.monotonic()
+                error = await tab.evaluate(SEARCH_AGAIN_JS, query)
+                if error:
+                    self.problem(scheme, name, f"the search for '{query}' failed: {error}")
+                else:
+                    await self.search_for(tab, scheme, name, query, page, errors, start)
             # Let the page finish what it still loads (MathJax asks for its fonts while it
-            # typesets); leaving now would abort those requests and report them as failed.
+            # typesets): every request must have ended, a problem if it failed.
             await tab.evaluate("document.fonts.ready.then(() => true)")
-            await tab.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)
+            await settle(pending)
+            leaving = True
             # Leave the page before the listeners go, so that its last events are heard.
             await tab.goto("about:blank")
         except Exception as exc:  # a page that cannot be inspected is a problem, not a crash
@@ -346,7 +576,7 @@ class _BookRun:
         finally:
             for event, listener in listeners.items():
                 tab.remove_listener(event, listener)
-            await tab.unroute("**/*", route)
+            await tab.unroute(outside, block)
             for u in sorted(blocked):
                 self.problem(scheme, name, f"request leaves the book (blocked): {u}")
         self.report.loads += 1
@@ -359,7 +589,8 @@ class _BookRun:
             else:
                 self.problem(scheme, name, "the page has math but MathJax did not load")
         # Collapsed blocks: hidden first, shown once their summary is clicked.
-        for block in await tab.evaluate(OPEN_COLLAPSED_JS, COLLAPSIBLE):
+        collapsed = await tab.evaluate(OPEN_COLLAPSED_JS, [COLLAPSIBLE, DEEP])
+        for block in collapsed["blocks"]:
             before, after = block["before"], block["after"]
             if before["open"] or before["visible"]:
                 self.problem(
@@ -375,6 +606,7 @@ class _BookRun:
                 )
             elif scheme == "file":
                 self.report.collapsed += 1
+        self.check_going_deeper(scheme, name, collapsed)
         # Everything is open now: the text inside the solutions is checked too.
         snippet = raw_tex(await tab.evaluate(VISIBLE_TEXT_JS))
         if snippet:
@@ -390,24 +622,115 @@ class _BookRun:
         self.ids[(scheme, name)] = set(found["ids"])
         for href, absolute in found["links"]:
             self.links.append((scheme, name, href, absolute))
+        self.check_language(scheme, name, found)
 
-    async def search(self, tab, scheme: str, name: str) -> None:
-        url = f"{self.bases[scheme]}search.html?q={SEARCH_TERM}"
-        await tab.goto(url, wait_until="load", timeout=TIMEOUT_MS)
-        try:
-            await tab.wait_for_function(
-                "() => { const s = document.querySelector('#search-results .search-summary');"
-                " return s !== null && s.textContent.trim() !== ''; }",
-                timeout=TIMEOUT_MS,
-            )
-        except Exception:
-            self.problem(scheme, name, f"the search for '{SEARCH_TERM}' did not finish")
+    def check_going_deeper(self, scheme: str, name: str, collapsed: dict) -> None:
+        """The page's Going deeper sections against its notebook (the copy in _sources/)."""
+        edition = edition_of(name)
+        source = self.root / edition.folder / "_sources" / name[len(edition.folder) :]
+        source = source.with_suffix(".ipynb")
+        if not source.is_file():
             return
-        hits = await tab.locator("#search-results ul.search > li").count()
-        if hits == 0:
-            self.problem(scheme, name, f"the search for '{SEARCH_TERM}' found nothing")
-        elif scheme == "http":
-            self.report.search_results = hits
+        sections, code = going_deeper_in_notebook(json.loads(source.read_text(encoding="utf-8")))
+        if collapsed["deepSections"] != sections:
+            self.problem(
+                scheme,
+                name,
+                f"{collapsed['deepSections']} collapsed Going deeper sections "
+                f'(<details class="{DEEP}">), but the notebook has {sections}',
+            )
+        elif scheme == "file":
+            self.report.deep_sections += sections
+        cells = collapsed["deepCells"]
+        if len(cells) != code:
+            self.problem(
+                scheme,
+                name,
+                f"{len(cells)} code cells tagged {DEEP} on the page, {code} in the notebook",
+            )
+        shown = [i + 1 for i, c in enumerate(cells) if c["before"]]
+        if shown:
+            self.problem(
+                scheme,
+                name,
+                f"Going deeper code cells visible before their section is opened "
+                f"(cells {', '.join(map(str, shown))} of {len(cells)} tagged {DEEP})",
+            )
+        hidden = [i + 1 for i, c in enumerate(cells) if not c["after"]]
+        if hidden:
+            self.problem(
+                scheme,
+                name,
+                f"Going deeper code cells still hidden once everything is opened "
+                f"(cells {', '.join(map(str, hidden))} of {len(cells)} tagged {DEEP})",
+            )
+
+    def check_language(self, scheme: str, name: str, found: dict) -> None:
+        """The page's edition (<html lang>) and its link to the same page in the other one."""
+        edition = edition_of(name)
+        if not found["lang"].lower().startswith(edition.lang):
+            self.problem(
+                scheme, name, f'<html lang="{found["lang"]}"> in the {edition.name} edition'
+            )
+        expected = counterpart(name)
+        if not found["language"]:
+            self.problem(scheme, name, "no link to the other edition (a.language-link)")
+            return
+        link = found["language"][0]
+        target = self.to_page(scheme, link["url"])
+        if target != expected:
+            self.problem(
+                scheme,
+                name,
+                f"the link to the other edition goes to {target or link['href']}, not to "
+                f"{expected}",
+            )
+        elif not (self.root / expected).is_file():
+            self.problem(scheme, name, f"the link to the other edition: {expected} does not exist")
+        elif not link["visible"] or link["top"] > LANGUAGE_LINK_MAX_TOP:
+            self.problem(
+                scheme,
+                name,
+                f"the link to the other edition is not visible near the top of the page "
+                f"(visible: {link['visible']}, {link['top']:.0f} px from the top)",
+            )
+        elif link["text"] != edition.link_text:
+            self.problem(
+                scheme,
+                name,
+                f"the link to the other edition says '{link['text']}', not '{edition.link_text}'",
+            )
+        elif scheme == "file":
+            self.report.language_links += 1
+
+    async def search_for(
+        self,
+        tab,
+        scheme: str,
+        name: str,
+        query: str,
+        page: str,
+        errors: list[float],
+        start: float,
+    ) -> None:
+        """The search page's results for `query` (searching since `start`) must list `page`."""
+        edition = edition_of(name)
+        what = f"the search for '{query}'"
+        if not await search_done(tab, errors, start):
+            self.problem(scheme, name, f"{what} did not finish")
+            return
+        found = [self.to_page(scheme, u) for u in await tab.evaluate(SEARCH_RESULTS_JS)]
+        expected = edition.folder + page
+        if not found:
+            self.problem(scheme, name, f"{what} found nothing (expected {expected})")
+        elif expected not in found:
+            self.problem(
+                scheme,
+                name,
+                f"{what} found {len(found)} pages, not {expected}: " + ", ".join(map(str, found)),
+            )
+        elif scheme == "file":
+            self.report.searches[query] = len(found)
 
     def check_links(self) -> None:
         for scheme, page, href, absolute in self.links:
@@ -426,7 +749,9 @@ class _BookRun:
             if not path.is_file():
                 self.problem(scheme, page, f"link to a missing file: {href}")
             elif fragment and target.endswith(".html"):
-                ids = self.ids.get((scheme, target))
+                # Anchors are looked up in the page as it was loaded over file://
+                # (the same HTML over both schemes).
+                ids = self.ids.get((scheme, target), self.ids.get(("file", target)))
                 if ids is None:
                     self.problem(
                         scheme, page, f"link to a page that is not part of the book: {href}"
@@ -441,11 +766,47 @@ class _BookRun:
     def finish(self) -> Report:
         self.check_links()
         self.report.math_pages = len(self.math_pages)
+        names = set(self.pages)
         if not self.pages:
             self.report.problems.append("no HTML pages in the book")
-        elif "search.html" not in {p.as_posix() for p in self.pages}:
-            self.report.problems.append("the book has no search page (search.html)")
+        for edition in EDITIONS:
+            if edition.folder + "index.html" not in names:
+                self.report.problems.append(
+                    f"the {edition.name} edition is missing ({edition.folder}index.html)"
+                )
+            elif edition.folder + "search.html" not in names:
+                self.report.problems.append(
+                    f"the {edition.name} edition has no search page ({edition.folder}search.html)"
+                )
         return self.report
+
+
+async def search_done(tab, errors: list[float], start: float, grace: float = 1.0) -> bool:
+    """Whether the search page finishes the search it began at `start`: its summary says
+    how many pages it found. A search that throws never finishes: after a page error
+    (`errors`, the times the page threw, a list that grows) it has `grace` seconds, not
+    the whole timeout."""
+    deadline = start + TIMEOUT_MS / 1000
+    while not await tab.evaluate(SEARCH_DONE_JS):
+        now = time.monotonic()
+        thrown = [t for t in errors if t >= start]
+        if now > deadline or (thrown and now > thrown[0] + grace):
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+async def settle(pending: set, timeout: float = TIMEOUT_MS / 1000) -> None:
+    """Wait until no request of the page is pending, twice in a row 50 ms apart (Playwright's
+    "networkidle" waits 500 ms of silence on every page, most of the time of a small page)."""
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    while quiet < 2:
+        await asyncio.sleep(0.05)
+        quiet = 0 if pending else quiet + 1
+        if time.monotonic() > deadline:
+            urls = ", ".join(sorted(r.url for r in pending)[:3])
+            raise TimeoutError(f"requests still pending after {timeout:.0f} s: {urls}")
 
 
 async def _check_books(roots: list[Path], chromium: str) -> list[Report]:
@@ -462,9 +823,8 @@ async def _check_books(roots: list[Path], chromium: str) -> list[Report]:
                 context.set_default_timeout(TIMEOUT_MS)
                 queue: asyncio.Queue = asyncio.Queue()
                 for run in runs:
-                    for scheme in ("file", "http"):
-                        for page in run.pages:
-                            queue.put_nowait((run, scheme, page))
+                    for scheme, page in run.loads():
+                        queue.put_nowait((run, scheme, page))
 
                 async def worker() -> None:
                     tab = await context.new_page()
