@@ -73,13 +73,13 @@ def nd_corr2d() -> Callable:
 # `--dist loadscope` finish together: the book (built and opened in Chromium), the
 # parameter-server clusters, and the notebooks that train.
 LONG_FIRST = (
-    "tests/test_the_book.py",
     "tests/test_dist.py",
-    "tests/test_book.py",
+    "tests/test_the_book.py",
     "notebooks/11_",
+    "tests/test_book.py",
     "notebooks/09_",
-    "notebooks/07_",
     "notebooks/08_",
+    "notebooks/07_",
     "tests/test_dist_hosts.py",
 )
 # Everything that runs parameter-server clusters through run_cluster, which runs one cluster
