@@ -4,9 +4,11 @@ Every cluster here is real: a scheduler, servers and workers started as
 subprocesses on 127.0.0.1, each importing MXNet (about 2 s of CPU). Each test that
 starts one also checks that no process it started is left afterwards (children
 carry their parent's pid in their environment, which /proc shows). Clusters on a
-machine run one at a time, and this file starts eight of them, so it is long (about
-40 s); where one cluster can check two things, it does. The worker functions live
-in tests/cluster_workers.py, a light module a worker imports by name.
+machine run one at a time, and this file starts nine of them (two of which end at
+start-up), so it is long (about 25 s under `make test`); where one cluster can check
+two things, it does, and a cluster has one worker wherever one shows what is checked.
+The worker functions live in tests/cluster_workers.py, a light module a worker imports
+by name.
 
 Time bounds: each is at least 3x what the check took in a loaded `make test` on a
 2-core machine (the measured time is in a comment beside it).
