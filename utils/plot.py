@@ -710,6 +710,20 @@ def plot_timings(times_ms: Mapping[str, float], title: str, ax: Axes | None = No
     return fig
 
 
+def outline_field(ax: Axes, top: int, left: int, size: int, name: str,
+                  linewidth: float = 2) -> None:
+    """Outline the size x size square of input pixels whose top-left pixel is (top, left)
+    on `ax`, title the panel "<name> / field <size>x<size>" and label the input axes:
+    the panel of one receptive field in notebooks 03 and 07. Introduced in
+    notebooks/03_padding_and_stride.ipynb.
+    """
+    ax.add_patch(Rectangle((left - 0.5, top - 0.5), size, size, fill=False,
+                           edgecolor="tab:red", linewidth=linewidth, zorder=2))
+    ax.set_title(f"{name}\nfield {size}x{size}", fontsize=10)
+    ax.set_xlabel("input column")
+    ax.set_ylabel("input row")
+
+
 def plot_receptive_fields(
     grads: Mapping[str, object], fields: Mapping[str, int], title: str
 ) -> Figure:
@@ -725,12 +739,7 @@ def plot_receptive_fields(
         g = to_numpy(grad)
         rows, cols = np.nonzero(g)
         ax.imshow(g, cmap="Greys", interpolation="nearest")
-        r = fields[name]
-        ax.add_patch(Rectangle((cols.min() - 0.5, rows.min() - 0.5), r, r, fill=False,
-                               edgecolor="tab:red", linewidth=2))
-        ax.set_title(f"{name}\nfield {r}x{r}", fontsize=10)
-        ax.set_xlabel("input column")
-        ax.set_ylabel("input row")
+        outline_field(ax, rows.min(), cols.min(), fields[name], name, linewidth=2)
     fig.suptitle(title)
     fig.tight_layout()
     return fig

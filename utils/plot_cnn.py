@@ -17,7 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
-from utils.plot import _figure_for, finish_axes, to_numpy
+from utils.plot import _figure_for, finish_axes, outline_field, to_numpy
 
 
 def _check_names(names: Sequence[str], items: Sequence[object], what: str) -> None:
@@ -125,13 +125,9 @@ def draw_receptive_fields(
         ax.add_patch(Rectangle((lo - 0.5, lo - 0.5), hi_c - lo, hi_r - lo, facecolor="0.8",
                                edgecolor="none", zorder=0))
         ax.imshow(img, cmap="gray_r", extent=(-0.5, w - 0.5, h - 0.5, -0.5), zorder=1)
-        ax.add_patch(Rectangle((left - 0.5, top - 0.5), size, size, fill=False,
-                               edgecolor="tab:red", linewidth=2.5, zorder=2))
+        outline_field(ax, top, left, size, name, linewidth=2.5)
         ax.set_xlim(lo - 0.5, hi_c - 0.5)
         ax.set_ylim(hi_r - 0.5, lo - 0.5)
-        ax.set_title(f"{name}\nfield {size}x{size}", fontsize=10)
-        ax.set_xlabel("input column")
-        ax.set_ylabel("input row")
     fig.suptitle(title)
     fig.tight_layout()
     return fig
