@@ -12,18 +12,7 @@ from utils.plot_runs import (  # noqa: E402
     plot_curves_spread,
     plot_mean_spread,
     plot_seed_spread,
-    sample_std,
 )
-
-
-def test_sample_std_divides_by_seeds_minus_one():
-    values = np.array([[1.0, 2.0], [3.0, 2.0], [5.0, 2.0]])
-    # column 0: mean 3, squared deviations 4 + 0 + 4 = 8, over 3 - 1 = 2 -> std 2
-    assert np.allclose(sample_std(values), [2.0, 0.0])
-    assert np.allclose(sample_std(values.T, axis=1), [2.0, 0.0])
-    assert not np.allclose(sample_std(values), values.std(axis=0))  # not the ddof=0 one
-    assert sample_std([0.7]) == 0.0  # one seed: no spread
-    assert np.array_equal(sample_std(np.ones((1, 3))), np.zeros(3))
 
 
 def test_means_and_spreads_are_drawn():
@@ -97,4 +86,6 @@ def test_seed_spread_draws_every_seed_and_the_mean():
 
 def test_seed_spread_refuses_an_empty_variant():
     with pytest.raises(ValueError, match="runs\\['b'\\]"):
-        plot_seed_spread({"a": [1.0], "b": []}, "t", "y")
+        plot_seed_spread({"a": [1.0, 2.0], "b": []}, "t", "y")
+    with pytest.raises(ValueError, match="runs\\['b'\\].*at least two"):
+        plot_seed_spread({"a": [1.0, 2.0], "b": [0.5]}, "t", "y")

@@ -15,17 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from utils.plot import _figure_for, finish_axes
-
-
-def sample_std(values: object, axis: int = 0) -> np.ndarray:
-    """The sample standard deviation (`ddof=1`) of `values` along `axis`, and 0
-    where there is a single value (one seed has no spread to show). Used for
-    every error bar and band of this module. Introduced in
-    notebooks/08_multi_input_output_data.ipynb."""
-    values = np.asarray(values, dtype=float)
-    if values.shape[axis] < 2:
-        return np.zeros(np.delete(values.shape, axis))
-    return values.std(axis=axis, ddof=1)
+from utils.stats import sample_std
 
 
 def plot_mean_spread(
@@ -114,14 +104,17 @@ def plot_seed_spread(
     `runs` maps a variant's name to its values, one per seed. `reference`, a
     (label, value) pair such as a baseline's score, is drawn as a dashed
     horizontal line. Draws on `ax` if given, else on a new figure; returns the
-    figure. A variant with no values is a ValueError naming it. Introduced in
+    figure. A variant with fewer than two values is a ValueError naming it. Introduced in
     notebooks/08_multi_input_output_data.ipynb.
     """
     fig, ax = _figure_for(ax)
     for i, (label, values) in enumerate(runs.items()):
         values = np.asarray(list(values), dtype=float)
-        if values.ndim != 1 or values.size == 0:
-            raise ValueError(f"runs[{label!r}] must be a non-empty list of per-seed values")
+        if values.ndim != 1 or values.size < 2:
+            raise ValueError(
+                f"runs[{label!r}] must be a list of per-seed values, at least two (one seed "
+                f"has no spread), got {values.tolist()}"
+            )
         first = i == 0  # one legend entry for each kind of mark, not one per variant
         bars = ax.errorbar(i + 0.12, values.mean(), yerr=sample_std(values), marker="o",
                            capsize=5, color="black", label="mean ± sample std" if first else None)
