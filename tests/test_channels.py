@@ -207,32 +207,51 @@ def test_draw_channel_sum_bad_shapes():
         draw_channel_sum(np.zeros((3, 3)), np.zeros((2, 2)), np.zeros((2, 2)), np.zeros((2, 2)))
 
 
-def test_draw_layer_channels_shows_every_channel_on_a_symmetric_output_range():
-    X = nd.array(np.random.RandomState(0).rand(3, 6, 5))
-    Y = nd.array(np.linspace(-2, 1, 2 * 5 * 4).reshape(2, 5, 4))
+def test_draw_layer_channels_shows_each_output_channel_on_one_signed_scale():
     colour = np.random.RandomState(1).rand(6, 5, 3)
-    fig = draw_layer_channels(X, Y, ["r", "g", "b"], ["a", "b"], "layer", colour=colour)
+    Y = nd.array(np.linspace(-2, 1, 2 * 5 * 4).reshape(2, 5, 4))
+    fig = draw_layer_channels(colour, Y, ["a", "b"], "layer")
     try:
-        shown = [ax for ax in fig.axes if ax.axison]
-        assert [ax.get_title() for ax in shown] == [
-            "the colour image", "input channel 0: r", "input channel 1: g",
-            "input channel 2: b", "output channel 0: a", "output channel 1: b",
+        panels, bar = fig.axes[:3], fig.axes[3:]
+        assert [ax.get_title() for ax in panels] == [
+            "input: 3 channels (red, green, blue)", "output channel 0: a", "output channel 1: b",
         ]
-        assert len(fig.axes) == 8  # two rows of four panels, two of them left blank
-        for ax in shown[4:]:
+        assert len(bar) == 1 and "output value" in bar[0].get_ylabel()  # one shared colour bar
+        limit = np.percentile(np.abs(Y.asnumpy()), 99)
+        for ax in panels[1:]:
             low, high = ax.images[0].get_clim()
-            assert low == -high and 0 < high <= 2
-        assert shown[0].images[0].get_array().shape == (6, 5, 3)
+            assert low == -high and np.isclose(high, limit)  # white is exactly 0
+            assert ax.images[0].get_cmap().name == "RdBu_r"
+        # Without a window, every panel shows the rows and columns input and output share.
+        assert panels[0].images[0].get_array().shape == (5, 4, 3)
+        assert panels[2].images[0].get_array().shape == (5, 4)
         assert fig._suptitle.get_text() == "layer"
     finally:
         plt.close(fig)
 
 
+def test_draw_layer_channels_window_crops_every_panel_and_keeps_the_indices():
+    colour = np.random.RandomState(1).rand(6, 5, 3)
+    Y = nd.array(np.arange(2 * 5 * 4, dtype=np.float32).reshape(2, 5, 4) - 20)
+    fig = draw_layer_channels(colour, Y, ["a", "b"], "layer", window=(1, 4, 2, 4))
+    try:
+        for ax in fig.axes[:3]:
+            assert ax.images[0].get_extent() == [1.5, 3.5, 3.5, 0.5]  # columns 2-3, rows 1-3
+        np.testing.assert_array_equal(fig.axes[0].images[0].get_array(), colour[1:4, 2:4])
+        np.testing.assert_array_equal(fig.axes[2].images[0].get_array(), Y.asnumpy()[1, 1:4, 2:4])
+    finally:
+        plt.close(fig)
+
+
 @pytest.mark.parametrize(
-    "x_shape, y_shape, in_titles, message",
-    [((3, 4, 4), (2, 3), ["a", "b", "c"], r"need X.*\(3, 4, 4\).*\(2, 3\)"),
-     ((3, 4, 4), (2, 3, 3), ["a", "b"], r"2 input titles for X of shape \(3, 4, 4\)")],
+    "colour_shape, y_shape, out_titles, window, message",
+    [((4, 4, 3), (2, 3), ["p", "q"], None, r"need colour.*\(4, 4, 3\).*\(2, 3\)"),
+     ((4, 4), (2, 3, 3), ["p", "q"], None, r"need colour.*\(4, 4\)"),
+     ((4, 4, 3), (2, 3, 3), ["p"], None, r"1 output titles for Y of shape \(2, 3, 3\)"),
+     ((4, 4, 3), (2, 3, 3), ["p", "q"], (0, 4, 0, 3), r"window \(0, 4, 0, 3\).*bottom <= 3"),
+     ((4, 4, 3), (2, 3, 3), ["p", "q"], (2, 2, 0, 3), r"window \(2, 2, 0, 3\)")],
 )
-def test_draw_layer_channels_bad_input(x_shape, y_shape, in_titles, message):
+def test_draw_layer_channels_bad_input(colour_shape, y_shape, out_titles, window, message):
     with pytest.raises(ValueError, match=message):
-        draw_layer_channels(np.zeros(x_shape), np.zeros(y_shape), in_titles, ["p", "q"], "t")
+        draw_layer_channels(np.zeros(colour_shape), np.zeros(y_shape), out_titles, "t",
+                            window=window)

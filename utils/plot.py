@@ -481,50 +481,56 @@ def draw_shift_comparison(
 
 
 def draw_layer_channels(
-    X: object,
+    colour: object,
     Y: object,
-    in_titles: Sequence[str],
     out_titles: Sequence[str],
     suptitle: str,
-    colour: object | None = None,
-    size: float = 2.5,
+    window: tuple[int, int, int, int] | None = None,
+    size: float = 4.2,
 ) -> Figure:
-    """The input channels of one layer in the top row and its output channels below.
+    """A colour image beside the output channels a layer makes of it, large, on a signed scale.
 
-    `X` is the layer's input (c_i, h, w), each channel in grey on its own range, and
-    `Y` its output (c_o, h', w'), in grey on one range symmetric around 0 (0 is
-    mid-grey, as suits edge maps) that ends at the 99th percentile of |Y|, so that
-    weak responses still show; `in_titles` and `out_titles` name the channels.
-    An optional `colour` image (h, w, 3) with values in [0, 1] goes first in the
-    top row. Introduced in notebooks/04_channels.ipynb.
+    `colour` (h, w, 3), values in [0, 1], is the layer's input, its three channels shown
+    as one picture; `Y` (c_o, h', w') is the layer's output, one panel per channel named
+    by `out_titles`, all in one diverging colour map (white is 0, red positive, blue
+    negative) on a range symmetric around 0 that ends at the 99th percentile of |Y|, with
+    a colour bar. `window` = (top, bottom, left, right) shows only rows top..bottom-1 and
+    columns left..right-1 of every panel (the ticks keep the image's own indices), so that
+    thin edges stay visible at a book's width; it must lie inside the input and the output.
+    Introduced in notebooks/04_channels.ipynb.
     """
-    x, y = to_numpy(X), to_numpy(Y)
-    if x.ndim != 3 or y.ndim != 3:
-        raise ValueError(f"need X (c_i, h, w) and Y (c_o, h', w'), got {x.shape} and {y.shape}")
-    if len(in_titles) != x.shape[0] or len(out_titles) != y.shape[0]:
+    rgb, y = to_numpy(colour), to_numpy(Y)
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or y.ndim != 3:
         raise ValueError(
-            f"{len(in_titles)} input titles for X of shape {x.shape} and "
-            f"{len(out_titles)} output titles for Y of shape {y.shape}"
+            f"need colour (h, w, 3) and Y (c_o, h', w'), got {rgb.shape} and {y.shape}"
         )
-    top = [(f"input channel {c}: {t}", x[c], "gray") for c, t in enumerate(in_titles)]
-    if colour is not None:
-        top.insert(0, ("the colour image", to_numpy(colour), None))
-    ncols = max(len(top), y.shape[0])
-    fig, axes = plt.subplots(2, ncols, figsize=(size * ncols, 2 * size), squeeze=False)
+    if len(out_titles) != y.shape[0]:
+        raise ValueError(f"{len(out_titles)} output titles for Y of shape {y.shape}")
+    h, w = min(rgb.shape[0], y.shape[1]), min(rgb.shape[1], y.shape[2])
+    top, bottom, left, right = (0, h, 0, w) if window is None else window
+    if not (0 <= top < bottom <= h and 0 <= left < right <= w):
+        raise ValueError(
+            f"window {window} must satisfy 0 <= top < bottom <= {h} and 0 <= left < right <= {w}"
+            f" (colour {rgb.shape}, Y {y.shape})"
+        )
     limit = float(np.percentile(np.abs(y), 99)) or float(np.abs(y).max()) or 1.0
-    panels = [(axes[0, n], title, image, cmap, {}) for n, (title, image, cmap) in enumerate(top)]
-    panels += [(axes[1, o], f"output channel {o}: {t}", y[o], "gray",
-                {"vmin": -limit, "vmax": limit}) for o, t in enumerate(out_titles)]
-    for ax in axes.flat:
-        ax.axis("off")
-    for ax, title, image, cmap, scale in panels:
-        ax.axis("on")
-        ax.imshow(image, cmap=cmap, **scale)
-        ax.set_title(title, fontsize=10)
+    extent = (left - 0.5, right - 0.5, bottom - 0.5, top - 0.5)
+    n = 1 + y.shape[0]
+    fig, axes = plt.subplots(1, n, figsize=(size * n + 1, size + 0.6), squeeze=False,
+                             constrained_layout=True)
+    axes = axes[0]
+    axes[0].imshow(rgb[top:bottom, left:right], extent=extent)
+    axes[0].set_title("input: 3 channels (red, green, blue)", fontsize=11)
+    for o, (ax, title) in enumerate(zip(axes[1:], out_titles, strict=True)):
+        image = ax.imshow(y[o, top:bottom, left:right], cmap="RdBu_r", vmin=-limit, vmax=limit,
+                          extent=extent, interpolation="nearest")
+        ax.set_title(f"output channel {o}: {title}", fontsize=11)
+    for ax in axes:
         ax.set_xlabel("column")
         ax.set_ylabel("row")
+    fig.colorbar(image, ax=list(axes[1:]), shrink=0.9,
+                 label="output value (red > 0, white 0, blue < 0)")
     fig.suptitle(suptitle)
-    fig.tight_layout()
     return fig
 
 
