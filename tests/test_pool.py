@@ -7,7 +7,7 @@ from mxnet import autograd, nd
 from mxnet.gluon import nn
 
 from utils import pool2d
-from utils.plot import draw_iou_table, draw_pooling, draw_shift_comparison
+from utils.plot import draw_iou_table, draw_pooling, draw_shift_comparison, plot_stage_crops
 
 
 def gluon_layer(pool_size, mode, padding, stride, count_include_pad=True):
@@ -235,3 +235,45 @@ def test_draw_iou_table_prints_every_value_and_only_the_shifts_as_ticks():
 def test_draw_iou_table_bad_input(iou, match):
     with pytest.raises(ValueError, match=match):
         draw_iou_table(iou, [1, 2, 3], "t")
+
+
+def test_plot_stage_crops_shows_the_same_region_of_every_stage_on_one_signed_scale():
+    image = np.arange(64.0).reshape((8, 8))
+    full = image - 40.0  # a stage of the image's size, with both signs
+    pooled = pool2d(nd.array(full), 2, stride=2).asnumpy()  # (4, 4): half the size
+    fig = plot_stage_crops(image, [full, pooled], ["conv", "pool"], (2, 4), 4, "stages")
+    try:
+        ax_image, ax_full, ax_pooled = fig.axes[:3]
+        np.testing.assert_array_equal(ax_image.images[0].get_array(), image)
+        outline = [p for p in ax_image.patches if p.get_edgecolor()[:3] == (1.0, 1.0, 0.0)]
+        assert [(p.get_xy(), p.get_width()) for p in outline] == [((3.5, 1.5), 4)]
+        np.testing.assert_array_equal(ax_full.images[0].get_array(), full[2:6, 4:8])
+        np.testing.assert_array_equal(ax_pooled.images[0].get_array(), pooled[1:3, 2:4])
+        # The pooled crop is drawn in its own coordinates: rows 1-2, columns 2-3.
+        assert tuple(ax_pooled.images[0].get_extent()) == (1.5, 3.5, 2.5, 0.5)
+        limit = max(np.abs(full[2:6, 4:8]).max(), np.abs(pooled[1:3, 2:4]).max())
+        for ax in (ax_full, ax_pooled):
+            assert ax.images[0].get_clim() == (-limit, limit)
+        assert ax_full.get_title() == "conv (8x8), crop"
+        assert ax_pooled.get_title() == "pool (4x4), crop"
+        assert all(ax.get_xlabel() == "column" and ax.get_ylabel() == "row"
+                   for ax in (ax_image, ax_full, ax_pooled))
+        assert len(fig.axes) == 5  # 2x2 panels, one of them off, and the colour bar
+        assert "red > 0" in fig.axes[-1].get_ylabel()
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    "image, stages, titles, corner, size, match",
+    [(np.zeros((8, 8, 3)), [np.zeros((8, 8))], ["a"], (0, 0), 4, r"2-D image.*\(8, 8, 3\)"),
+     (np.zeros((8, 8)), [np.zeros(8)], ["a"], (0, 0), 4, r"2-D stages"),
+     (np.zeros((8, 8)), [], [], (0, 0), 4, r"2-D stages"),
+     (np.zeros((8, 8)), [np.zeros((8, 8))], ["a", "b"], (0, 0), 4, "1 stages but 2 titles"),
+     (np.zeros((8, 8)), [np.zeros((8, 8))], ["a"], (6, 0), 4, r"crop at \(6, 0\) does not fit"),
+     (np.zeros((8, 8)), [np.zeros((8, 8))], ["a"], (0, 0), 0, r"0x0 crop"),
+     (np.zeros((8, 8)), [np.zeros((7, 3))], ["a"], (0, 4), 4, r"stage 'a' of shape \(7, 3\)")],
+)
+def test_plot_stage_crops_bad_input(image, stages, titles, corner, size, match):
+    with pytest.raises(ValueError, match=match):
+        plot_stage_crops(image, stages, titles, corner, size, "t")

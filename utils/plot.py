@@ -610,6 +610,67 @@ def draw_iou_table(
     return fig
 
 
+def plot_stage_crops(
+    image: object,
+    stages: Sequence[object],
+    titles: Sequence[str],
+    corner: tuple[int, int],
+    size: int,
+    suptitle: str,
+) -> Figure:
+    """An image and the outputs of successive layers, each cropped to one region of the image.
+
+    `image` (h, w) is drawn whole in grey, with a yellow square around the region: `size` x
+    `size` pixels whose top-left pixel is `corner` (row, col). Each of `stages`, the 2-D
+    output (h_s, w_s) of the layers applied so far, is drawn cropped to the same region,
+    its coordinates divided by round(h / h_s) (2 after a 2x2 pooling with stride 2), on
+    one red-white-blue scale for all stages: white is 0, red positive, blue negative, and
+    the scale ends at the largest |value| in the crops; one colour bar shows it. `titles`
+    names the stages; panels go two to a row, axes in each array's own rows and columns.
+    Introduced in notebooks/06_pooling.ipynb.
+    """
+    img = to_numpy(image)
+    maps = [to_numpy(stage) for stage in stages]
+    if img.ndim != 2 or not maps or any(m.ndim != 2 for m in maps):
+        raise ValueError(f"need a 2-D image and 2-D stages, got shapes {img.shape} and "
+                         f"{[m.shape for m in maps]}")
+    if len(titles) != len(maps):
+        raise ValueError(f"{len(maps)} stages but {len(titles)} titles")
+    (top, left), (h, w) = corner, img.shape
+    if size < 1 or top < 0 or left < 0 or top + size > h or left + size > w:
+        raise ValueError(f"the {size}x{size} crop at {corner} does not fit the image {img.shape}")
+    crops = []
+    for m, title in zip(maps, titles, strict=True):
+        f = max(1, round(h / m.shape[0]))
+        r0, c0, n = top // f, left // f, size // f
+        if n < 1 or r0 + n > m.shape[0] or c0 + n > m.shape[1]:
+            raise ValueError(f"stage {title!r} of shape {m.shape} (1/{f} of the image) "
+                             f"does not hold the crop {size}x{size} at {corner}")
+        crops.append((m[r0:r0 + n, c0:c0 + n], (c0 - 0.5, c0 + n - 0.5, r0 + n - 0.5, r0 - 0.5)))
+    limit = max(float(np.abs(c).max()) for c, _ in crops) or 1.0
+    nrows = -(-(len(maps) + 1) // 2)
+    fig, axes = plt.subplots(nrows, 2, figsize=(7.5, 3.6 * nrows), squeeze=False,
+                             layout="constrained")
+    for ax in axes.flat[len(maps) + 1:]:
+        ax.axis("off")
+    first = axes.flat[0]
+    first.imshow(img, cmap="gray")
+    first.add_patch(Rectangle((left - 0.5, top - 0.5), size, size, fill=False,
+                              edgecolor="yellow", lw=2))
+    first.set_title(f"input {h}x{w}, the crop outlined")
+    for ax, (crop, extent), m, title in zip(axes.flat[1:], crops, maps, titles, strict=False):
+        shown = ax.imshow(crop, cmap="RdBu_r", vmin=-limit, vmax=limit, extent=extent,
+                          interpolation="nearest")
+        ax.set_title(f"{title} ({m.shape[0]}x{m.shape[1]}), crop")
+    for ax in axes.flat[:len(maps) + 1]:
+        ax.set_xlabel("column")
+        ax.set_ylabel("row")
+    fig.colorbar(shown, ax=list(axes.flat[1:len(maps) + 1]), shrink=0.7,
+                 label="value (red > 0, blue < 0)")
+    fig.suptitle(suptitle)
+    return fig
+
+
 # ---- figures of notebooks 08-09 (multi-input data; fine-tuning) -------------
 
 
