@@ -108,12 +108,12 @@ lint: $(PINNED)
 # is executed), Sphinx warnings as errors: README.md and notebooks/*.ipynb into build/book/,
 # README.zh-CN.md and notebooks/zh/*.ipynb (`make translations`) into build/book/zh/.
 book: $(PINNED)
-	$(BIN)/python book/build.py
+	$(BIN)/python -m book.build
 
 # The browser check of both editions of build/book/ as they stand (no rebuild, so a broken
-# build is reported, not replaced): headless Chromium over file:// and http://127.0.0.1.
+# build is reported, not replaced): every page in headless Chromium over file://.
 book-check: $(PINNED)
-	$(BIN)/python book/check.py $(BOOK_DIR)
+	$(BIN)/python -m book.check $(BOOK_DIR)
 
 # The benchmark measures the machine as it is: the pin is turned off for it.
 bench: $(PINNED)
