@@ -23,7 +23,8 @@ the book from the disk does, waits until the network is idle, and reports:
 
 Chromium, on Linux: the one `playwright install chromium` put in Playwright's cache when
 there is one (the build the installed Playwright is made for), else the Debian package's
-real binary (/usr/lib/chromium/chromium; apt-get install chromium).
+real binary (/usr/lib/chromium/chromium; apt-get install chromium), else `chromium` on
+the PATH.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import argparse
 import asyncio
 import os
 import re
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,8 +130,8 @@ class Report:
 
 def chromium(playwright) -> str | None:
     """The Chromium to launch, given a started Playwright (sync or async), or None."""
-    for path in (playwright.chromium.executable_path, DEBIAN_CHROMIUM):
-        if os.access(path, os.X_OK):
+    for path in (playwright.chromium.executable_path, DEBIAN_CHROMIUM, shutil.which("chromium")):
+        if path and os.access(path, os.X_OK):
             return path
     return None
 

@@ -19,6 +19,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pytest
@@ -274,6 +275,20 @@ def test_counterparts_and_a_missing_build(tmp_path: Path) -> None:
     assert check.counterpart("zh/search.html") == "search.html"
     with pytest.raises(FileNotFoundError, match="make book"):
         check.check_books([tmp_path])
+
+
+def test_chromium_is_playwrights_or_debians_or_on_the_path(monkeypatch, tmp_path: Path) -> None:
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    playwright = SimpleNamespace(chromium=SimpleNamespace(executable_path=str(tmp_path / "no")))
+    monkeypatch.setattr(check, "DEBIAN_CHROMIUM", str(tmp_path / "none"))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert check.chromium(playwright) is None
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert check.chromium(playwright) == str(fake)
+    playwright.chromium.executable_path = "/bin/sh"
+    assert check.chromium(playwright) == "/bin/sh"
 
 
 def _unindex(index: Path, docname: str) -> None:
