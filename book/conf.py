@@ -45,7 +45,7 @@ exclude_patterns = ["**/.ipynb_checkpoints"]
 # The stored outputs are the content: never run a notebook here (CI already does).
 nb_execution_mode = "off"
 # $...$, $$...$$ and \begin{align} in Markdown cells, as Jupyter renders them.
-myst_enable_extensions = ["dollarmath", "amsmath"]
+myst_enable_extensions = list(nf.MYST_EXTENSIONS)
 # Headings get ids, so `[...](#a-heading)` and `[...](NN_x.ipynb#a-heading)` links resolve
 # (and a link to an id no heading has fails the build, under -W).
 myst_heading_anchors = 3

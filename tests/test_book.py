@@ -224,6 +224,17 @@ def test_sphinx_fails_on_a_broken_link_or_anchor(tmp_path: Path, capfd, markdown
     assert error in capfd.readouterr().err
 
 
+def test_build_fails_when_page_and_notebook_disagree_on_sections(
+        fixture_repo: Path, tmp_path: Path, monkeypatch, capfd) -> None:
+    """conf.py pairs a page's sections with its notebook's headings; a heading the page does
+    not have (here planted in notebook_format's reading) stops the build."""
+    headings = nf.collapsed_headings
+    monkeypatch.setattr(nf, "collapsed_headings", lambda nb: [*headings(nb), False])
+    with pytest.raises(SystemExit, match="Sphinx failed on the README.md edition"):
+        build.build(fixture_repo, tmp_path / "book")
+    assert "3 sections on the page but 4 headings in the notebook" in capfd.readouterr().err
+
+
 def test_build_needs_both_editions_and_tags_from_headings(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     write_fixture_repo(repo)

@@ -197,6 +197,7 @@ def test_headings_and_their_anchors() -> None:
     text = "# 01 · `corr2d` and [MXNet](x)\n\nText\n\nSub *title*\n---\n\n~~~\n# code\n~~~\n"
     assert nf.headings(text) == [nf.Heading(1, "01 · corr2d and MXNet"),
                                  nf.Heading(2, "Sub title")]
+    assert nf.headings("$$\n# maths\n$$\n\n\\begin{align}\n# too\n\\end{align}\n") == []
     assert [h.anchor for h in nf.headings("## 深入了解：2 × 2 池化\n## A, b: C")] == [
         "深入了解2--2-池化", "a-b-c"]
     assert nf.fenced_lines(text) == {7, 8, 9}

@@ -8,9 +8,10 @@ module:
   the collection's files back byte for byte;
 - **cells**: a cell's source as one string, its tags; a **worked solution** is a
   markdown cell holding a `<details>` block or a code cell tagged `hide-cell`;
-- **headings**: the ATX and setext headings of a markdown text as CommonMark (and so
-  myst, which builds the book's sections from them) reads it, never inside a code
-  fence; their text without markup, and their anchors (myst's `github_slugify`);
+- **headings**: the ATX and setext headings of a markdown text as myst, which builds
+  the book's sections from them, reads it (its parser, with the book's extensions
+  MYST_EXTENSIONS), so never inside a code fence or a maths block; their text without
+  markup, and their anchors (myst's `github_slugify`);
 - **Going deeper**: a section starts at a heading whose text begins with "Going
   deeper" and runs to the next heading of the same or a higher level that does not;
   a deeper heading inside it is a subsection. Every cell in it carries the tag
@@ -35,12 +36,18 @@ from pathlib import Path
 
 import nbformat
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from myst_parser.config.main import MdParserConfig
+from myst_parser.parsers.mdit import create_md_parser
 from myst_parser.slugs import github_slugify
 
 DEEP_TAG = "going-deeper"
 SOLUTION_TAG = "hide-cell"
 DEEP_TITLE = re.compile(r"going deeper\b", re.IGNORECASE)
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+# The markdown extensions the book's myst enables ($...$ and $$...$$ maths, amsmath
+# environments), so that this module reads a cell's headings as the book does.
+MYST_EXTENSIONS = ("dollarmath", "amsmath")
 
 
 # ---- the two editions ------------------------------------------------------------------
@@ -118,7 +125,8 @@ def is_solution(cell: dict) -> bool:
 
 @cache
 def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark")
+    config = MdParserConfig(enable_extensions=set(MYST_EXTENSIONS))
+    return create_md_parser(config, RendererHTML)
 
 
 # The inline tokens that hold a heading's text: plain text, `code`, escapes and entities.
