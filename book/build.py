@@ -212,7 +212,7 @@ def check_pages(out: Path, repo: Path = REPO) -> list[str]:
             sections = loose = 0
             for tag in DEEP_MARKUP.finditer(text):
                 if tag["end"]:
-                    open_details.pop()
+                    open_details = open_details[:-1]  # a stray </details> closes nothing
                 elif tag["cell"]:
                     loose += not any(open_details)
                 else:
