@@ -18,6 +18,8 @@ module:
   `going-deeper` (written by `make tags`, tools/tags.py); the book collapses the
   sections whose heading is in a tagged cell, so both editions, whatever language
   their headings are in, collapse the same sections;
+- **skipping**: a first reading skips every Going deeper section, so no cell outside
+  one may read a name whose last definition was in one (`deep_names_used_outside`);
 - **main path**: every cell but the Going deeper cells and the solutions; its size is
   counted in prose words (see `words`) and non-blank code lines;
 - **prose**: markdown without code (fenced and inline), maths, HTML tags and link
@@ -28,6 +30,7 @@ module:
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -263,3 +266,75 @@ def main_path_size(nb: dict) -> Size:
         sum(1 for c in cells if c["cell_type"] == "code"
             for line in source(c).splitlines() if line.strip()),
     )
+
+
+# ---- names a going-deeper cell defines, used outside one ------------------------------
+
+
+def _python(cell: dict) -> ast.Module:
+    """The cell's code as a module, IPython magics and shell lines blanked out."""
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line
+             for line in source(cell).splitlines()]
+    return ast.parse("\n".join(lines))
+
+
+def _bound(node: ast.AST) -> set[str]:
+    """Names a top-level statement binds in the notebook's namespace."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    names: set[str] = set()
+    scoped = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda,
+              ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, scoped):
+            if not isinstance(n, ast.Lambda) and hasattr(n, "name"):
+                names.add(n.name)
+            continue
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            names.add(n.id)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in n.names}
+        elif isinstance(n, ast.ExceptHandler) and n.name:
+            names.add(n.name)
+        stack.extend(ast.iter_child_nodes(n))
+    return names
+
+
+def _used(node: ast.AST) -> set[str]:
+    """Names a statement reads, anywhere inside it (function bodies included)."""
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+@dataclass(frozen=True)
+class Leak:
+    cell: int  # index of the cell outside Going deeper that uses the name
+    name: str
+    defined_in: int  # index of the going-deeper cell that defined it last
+
+
+def deep_names_used_outside(nb: dict) -> list[Leak]:
+    """Uses, outside going-deeper cells, of a name whose last definition so far was in one.
+
+    Cells are read in order, statement by statement: a name defined by a going-deeper
+    cell and used later by any other cell (main path or solution) before a non-deep cell
+    defines it again is a leak; a first reading that skips the going-deeper cells would
+    fail there with a NameError, or silently use another value.
+    """
+    last_deep: dict[str, int] = {}
+    leaks: list[Leak] = []
+    for index, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        deep = is_deep(cell)
+        for statement in _python(cell).body:
+            if not deep:
+                leaks.extend(Leak(index, name, last_deep[name])
+                             for name in sorted(_used(statement)) if name in last_deep)
+            for name in _bound(statement):
+                if deep:
+                    last_deep[name] = index
+                else:
+                    last_deep.pop(name, None)
+    return leaks
