@@ -336,6 +336,8 @@ def plant_faults(book: Path) -> None:
     # A formula MathJax cannot typeset, in the Chinese edition.
     _edit(book, "zh/" + first, r"\frac{1}{4}", r"\frac{1}")
     (book / "zh" / "_static" / "chinese-stemmer.js").unlink()  # Sphinx 9.0's Chinese search bug
+    _edit(book, "zh/" + first, "</head>",  # a Going deeper section's code hidden when opened
+          f"<style>details.{nf.DEEP_TAG} > .cell {{display: none}}</style></head>")
 
 
 # Each planted fault, as the check reports it (page: problem).
@@ -356,6 +358,8 @@ PLANTED = [
     r"^zh/notebooks/01_cross_correlation\.html: MathJax error: Missing argument for \\frac",
     r"^zh/search\.html \(search 池化\): found 0 pages, not zh/notebooks/06_pooling\.html",
     r"^zh/search\.html \(search 互相关\): found 0 pages",
+    r"^zh/notebooks/01_cross_correlation\.html: collapsed block '深入了解：完整的求和' does not "
+    r"show when opened",
 ]
 # What the planted faults also cause, besides the problems above.
 CONSEQUENCES = [
