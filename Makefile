@@ -25,7 +25,7 @@ BOOK_DIR := build/book
 # nbval runs each notebook in the kernel its metadata names (gluon-cnn-basics).
 NBVAL_FLAGS := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: translations sizes help setup host-check lab test unit nbval execute lint bench clean book book-check lock
+.PHONY: translations tags sizes help setup host-check lab test unit nbval execute lint bench clean book book-check lock
 
 help:
 	@echo "make lab      start JupyterLab on notebooks/ (127.0.0.1, token on)"
@@ -36,6 +36,7 @@ help:
 	@echo "make book-check  check both editions of build/book/ in headless Chromium (needs Chromium)"
 	@echo "make bench    time the convolution implementations (benchmarks/)"
 	@echo "make sizes    words and code lines on the main path of each notebook"
+	@echo "make tags     tag the cells of Going deeper sections going-deeper, from the headings"
 	@echo "make translations  update i18n/zh_CN/*.po from the English text, write the Chinese edition"
 	@echo "make lock     recompile requirements.lock from requirements.txt (uv pip compile)"
 	@echo "make clean    remove the environment, uv's tools environment and caches"
@@ -107,12 +108,12 @@ lint: $(PINNED)
 # is executed), Sphinx warnings as errors: README.md and notebooks/*.ipynb into build/book/,
 # README.zh-CN.md and notebooks/zh/*.ipynb (`make translations`) into build/book/zh/.
 book: $(PINNED)
-	$(BIN)/python book/build.py
+	$(BIN)/python -m book.build
 
 # The browser check of both editions of build/book/ as they stand (no rebuild, so a broken
-# build is reported, not replaced): headless Chromium over file:// and http://127.0.0.1.
+# build is reported, not replaced): every page in headless Chromium over file://.
 book-check: $(PINNED)
-	$(BIN)/python book/check.py $(BOOK_DIR)
+	$(BIN)/python -m book.check $(BOOK_DIR)
 
 # The benchmark measures the machine as it is: the pin is turned off for it.
 bench: $(PINNED)
@@ -120,14 +121,20 @@ bench: $(PINNED)
 
 # The Chinese edition (tools/translations.py): the catalogs i18n/zh_CN/*.po brought up to the
 # English notebooks and README (new messages untranslated, changed ones fuzzy), then
-# notebooks/zh/*.ipynb and README.zh-CN.md written from them.
-translations: $(PINNED)
-	$(BIN)/python tools/translations.py
+# notebooks/zh/*.ipynb and README.zh-CN.md written from them. The English notebooks' tags
+# first, since the Chinese ones copy them.
+translations: tags
+	$(BIN)/python -m tools.translations
+
+# The `going-deeper` tag on exactly the cells of the "Going deeper" sections, from the
+# headings of the English notebooks (tools/tags.py).
+tags: $(PINNED)
+	@$(BIN)/python -m tools.tags
 
 # Prose words and code lines on each notebook's main path (without "Going deeper" sections
-# and collapsed solutions); tests/test_notebook_structure.py holds 01-06 to 1,200 and 100.
-sizes:
-	@python3 tests/notebook_structure.py
+# and collapsed solutions); tests/test_notebook_structure.py holds 01-07 to 1,200 and 100.
+sizes: $(PINNED)
+	@$(BIN)/python -m tools.sizes
 
 clean:
 	rm -rf $(VENV) .tools build *.egg-info .pytest_cache .ruff_cache benchmarks/results

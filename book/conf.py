@@ -10,31 +10,26 @@ rendered from their stored outputs; nothing is executed.
 The `setup()` below adds what the theme does not do:
 - a link to the same page in the other edition at the top of every page ("中文" on
   English pages, "English" on Chinese ones; template _templates/language-link.html);
-- "Going deeper" sections collapsed: a section whose heading comes from a cell tagged
-  `going-deeper` becomes a `<details class="going-deeper">` whose summary is that
-  heading (styles in _static/book.css), and the build fails when a tagged cell lies
-  outside such a section or an untagged one inside it;
-- Chinese search that works in Sphinx 9.0: words split by jieba (with a user
-  dictionary of the glossary's terms when build.py passes one), and the browser-side
-  stemmer for the Latin words of Chinese pages named right (see ChineseSearch);
+- "Going deeper" sections collapsed: the section of each heading that
+  tools/notebook_format.py says opens one (its cell is tagged `going-deeper`) becomes a
+  `<details class="going-deeper">` whose summary is that heading (styles in
+  _static/book.css); a page's sections are its notebook's headings, in order;
+- Chinese search that works in Sphinx 9.0: words split by jieba (with a user dictionary
+  of the glossary's terms when build.py passes one), and _static/chinese-stemmer.js;
 - one copy of MathJax for both editions, in the English one (_copy_mathjax).
 """
 
 from __future__ import annotations
 
-import functools
 import importlib.util
-import json
 import logging
-import re
 from pathlib import Path
 
-import sphinx
 from docutils import nodes
-from sphinx.search.en import SearchEnglish
-from sphinx.search.zh import SearchChinese
 from sphinx.util import logging as sphinx_logging
 from sphinx.util.fileutil import copy_asset
+
+from tools import notebook_format as nf
 
 project = "Gluon CNN Basics"
 author = "the Gluon CNN Basics contributors"
@@ -50,8 +45,9 @@ exclude_patterns = ["**/.ipynb_checkpoints"]
 # The stored outputs are the content: never run a notebook here (CI already does).
 nb_execution_mode = "off"
 # $...$, $$...$$ and \begin{align} in Markdown cells, as Jupyter renders them.
-myst_enable_extensions = ["dollarmath", "amsmath"]
-# Headings get ids, so `[...](#a-heading)` and `[...](NN_x.ipynb#a-heading)` links resolve.
+myst_enable_extensions = list(nf.MYST_EXTENSIONS)
+# Headings get ids, so `[...](#a-heading)` and `[...](NN_x.ipynb#a-heading)` links resolve
+# (and a link to an id no heading has fails the build, under -W).
 myst_heading_anchors = 3
 
 # MathJax from the book itself, never from a CDN (Sphinx's default mathjax_path): MathJax 3
@@ -87,99 +83,29 @@ html_show_search_summary = False
 # without it a first visit logs "invalid theme mode" to the console.
 html_context = {"default_mode": "auto"}
 
-# The two editions: where each lives relative to the other, and what its link says.
-# The Chinese edition is the folder zh/ inside the English one, with the same page names.
-EDITIONS = {
-    "en": {
-        "title": "Gluon CNN Basics",
-        "to_other": "zh/",
-        "other_lang": "zh-CN",
-        "link_text": "中文",
-        "link_title": "中文版",
-    },
-    "zh": {
-        "title": "Gluon CNN Basics 中文版",
-        "to_other": "../",
-        "other_lang": "en",
-        "link_text": "English",
-        "link_title": "English edition",
-    },
-}
-DEEP_CLASS = "going-deeper"  # the cell tag, and the class of the collapsed sections
+# What each edition calls itself and its link to the other one.
+TITLE = {"en": "Gluon CNN Basics", "zh": "Gluon CNN Basics 中文版"}
+LINK = {"en": ("中文", "中文版"), "zh": ("English", "English edition")}  # (text, title)
 LOGGER = sphinx_logging.getLogger(__name__)
-# Sphinx's minified Snowball stemmers (the code that goes into language_data.js).
-SNOWBALL_JS = Path(sphinx.__file__).parent / "search" / "minified-js"
 
 
-def edition_of(language: str | None) -> str:
-    return "zh" if (language or "").startswith("zh") else "en"
-
-
-def language_link(edition: str, pagename: str) -> dict[str, str]:
+def language_link(edition: nf.Edition, pagename: str) -> dict[str, str]:
     """The link from page `pagename` of `edition` to the same page of the other edition."""
-    info = EDITIONS[edition]
-    up = "../" * pagename.count("/")  # from the page's folder back to its edition's root
-    return {
-        "href": f"{up}{info['to_other']}{pagename}.html",
-        "hreflang": info["other_lang"],
-        "text": info["link_text"],
-        "title": info["link_title"],
-    }
-
-
-def stemmer_class(stemmer_file: str) -> str:
-    """The class a Snowball JS stemmer file defines: english-stemmer.js -> EnglishStemmer."""
-    words = re.split(r"[-_]", stemmer_file.removesuffix("-stemmer.js"))
-    return "".join(w.capitalize() for w in words) + "Stemmer"
-
-
-class RememberedStems:
-    """A Snowball stemmer that stems each word once: a book's index stems every occurrence
-    of every word (tens of thousands, a few thousand different ones), in pure Python."""
-
-    def __init__(self, stemmer) -> None:
-        self.stemWord = functools.lru_cache(maxsize=None)(stemmer.stemWord)
-
-
-class EnglishSearch(SearchEnglish):
-    """Sphinx's English search with RememberedStems (the same index, built faster)."""
-
-    def __init__(self, options: dict[str, str]) -> None:
-        super().__init__(options)
-        self.stemmer = RememberedStems(self.stemmer)
-
-
-class ChineseSearch(SearchChinese):
-    """Sphinx's Chinese search (jieba splits the words), with its JS stemmer named right.
-
-    Chinese pages stem their Latin words with the English Snowball stemmer
-    (`js_stemmer_rawcode = 'english-stemmer.js'`), but Sphinx 9.0 ends the generated
-    `_static/language_data.js` with `window.Stemmer = ChineseStemmer;`, a class nothing
-    defines, so every search on a Chinese page throws a ReferenceError and finds nothing
-    (sphinx-doc/sphinx#14229; fixed by #14416 in releases that need Python 3.12). This
-    class writes the same stemmer code and names the class its file defines, as that
-    fix does. Its Python stemmer is RememberedStems.
-    """
-
-    def __init__(self, options: dict[str, str]) -> None:
-        super().__init__(options)
-        self.stemmer = RememberedStems(self.stemmer)
-
-    js_stemmer_rawcode = ""  # the code below is complete; nothing else to copy
-    js_stemmer_code = "\n".join(
-        [
-            (SNOWBALL_JS / "base-stemmer.js").read_text(encoding="utf-8"),
-            (SNOWBALL_JS / SearchChinese.js_stemmer_rawcode).read_text(encoding="utf-8"),
-            f"window.Stemmer = {stemmer_class(SearchChinese.js_stemmer_rawcode)};",
-        ]
-    )
+    other = nf.other(edition)
+    up = "../" * (pagename.count("/") + edition.book.count("/"))  # to the English root
+    text, title = LINK[edition.key]
+    return {"href": f"{up}{other.book}{pagename}.html", "hreflang": other.html_lang,
+            "text": text, "title": title}
 
 
 def _edition_settings(app, config) -> None:
-    edition = edition_of(config.language)
-    config.html_title = EDITIONS[edition]["title"]
-    if edition == "zh":
+    edition = nf.edition_for_language(config.language)
+    config.html_title = TITLE[edition.key]
+    if edition is nf.CHINESE:
         config.mathjax_path = "../../_static/mathjax/tex-chtml.js"  # zh/_static -> _static
+        # Sphinx 9.0's language_data.js for Chinese names a stemmer class it never defines
+        # (sphinx-doc/sphinx#14229; fixed in releases that need Python 3.12): this defines it.
+        config.html_js_files = [*config.html_js_files, "chinese-stemmer.js"]
         # myst-nb's buttons of collapsed code cells (Sphinx's catalog does not have them).
         config.nb_code_prompt_show = "显示代码单元格"
         config.nb_code_prompt_hide = "隐藏代码单元格"
@@ -191,86 +117,40 @@ def _edition_settings(app, config) -> None:
 
 
 def _page_context(app, pagename, templatename, context, doctree) -> None:
-    context["book_language_link"] = language_link(edition_of(app.config.language), pagename)
-
-
-# myst-nb numbers the source lines of cell i from (i + 1) * 10000 (nb_to_tokens.py: "a
-# pseudo base of the cell index"), so a node's line says which cell it came from.
-NB_LINE_BASE = 10000
-
-
-def _cell_of(node: nodes.Node) -> int | None:
-    index = node.get("cell_index") if isinstance(node, nodes.Element) else None
-    if index is None and node.line:
-        index = node.line // NB_LINE_BASE - 1
-    return index
-
-
-def going_deeper_cells(notebook: dict) -> list[bool]:
-    """For each cell of a notebook (nbformat 4 JSON), whether it is tagged `going-deeper`."""
-    return [DEEP_CLASS in c.get("metadata", {}).get("tags", []) for c in notebook["cells"]]
+    context["book_language_link"] = language_link(
+        nf.edition_for_language(app.config.language), pagename
+    )
 
 
 def _collapse_going_deeper(app, doctree, docname) -> None:
-    """Each section whose heading is in a cell tagged `going-deeper` becomes a <details>
-    with that heading as its summary; then every node from a tagged cell must lie in
-    such a section and no other node may (a warning, an error under -W, names the cell)."""
-    source = Path(app.env.doc2path(docname))
-    if source.suffix != ".ipynb":
+    """Each section whose heading opens a Going deeper section becomes a <details> with
+    that heading as its summary. A notebook's page has a section for each heading of its
+    markdown cells, in order; when the counts differ nothing is collapsed and a warning
+    (an error under -W) says so."""
+    path = Path(app.env.doc2path(docname))
+    if path.suffix != ".ipynb":
         return
-    deep = going_deeper_cells(json.loads(source.read_text(encoding="utf-8")))
-    if not any(deep):
+    opens = nf.collapsed_headings(nf.read(path))
+    sections = list(doctree.findall(nodes.section))
+    if len(sections) != len(opens):
+        LOGGER.warning("%d sections on the page but %d headings in the notebook: Going deeper "
+                       "sections not collapsed", len(sections), len(opens), location=docname)
         return
-    collapsed: set[nodes.section] = set()
-    for section in list(doctree.findall(nodes.section)):
-        cell = _cell_of(section)
-        inside = any(a in collapsed for a in _ancestors(section))
-        if cell is None or not 0 <= cell < len(deep) or not deep[cell] or inside:
-            continue
-        where = section.first_child_matching_class(nodes.title)
-        section.insert(
-            where, nodes.raw("", f'<details class="{DEEP_CLASS}"><summary>', format="html")
-        )
-        section.insert(where + 2, nodes.raw("", "</summary>", format="html"))
-        section.append(nodes.raw("", "</details>", format="html"))
-        section["classes"].append(DEEP_CLASS)
-        collapsed.add(section)
-    reported: set[int] = set()
-    for node in doctree.findall(nodes.Element):
-        cell = _cell_of(node)
-        if cell is None or cell in reported or not 0 <= cell < len(deep):
-            continue
-        inside = node in collapsed or any(a in collapsed for a in _ancestors(node))
-        if inside != deep[cell]:
-            reported.add(cell)
-            what = (
-                "is tagged going-deeper but is not in a section that starts with a tagged heading"
-                if deep[cell]
-                else "is not tagged going-deeper but lies in a going-deeper section"
-            )
-            LOGGER.warning(
-                "cell %d %s; the book collapses whole sections only",
-                cell + 1,
-                what,
-                location=docname,
-            )
-
-
-def _ancestors(node: nodes.Node):
-    parent = node.parent
-    while parent is not None:
-        yield parent
-        parent = parent.parent
+    for section, deep in zip(sections, opens, strict=True):
+        if deep:
+            where = section.first_child_matching_class(nodes.title)
+            section.insert(where, nodes.raw(
+                "", f'<details class="{nf.DEEP_TAG}"><summary>', format="html"))
+            section.insert(where + 2, nodes.raw("", "</summary>", format="html"))
+            section.append(nodes.raw("", "</details>", format="html"))
 
 
 def _copy_mathjax(app, exc) -> None:
-    if exc is None and edition_of(app.config.language) == "en":
+    if exc is None and nf.edition_for_language(app.config.language) is nf.ENGLISH:
         copy_asset(MATHJAX, Path(app.outdir) / "_static" / "mathjax")
 
 
 def setup(app) -> dict:
-    app.add_search_language(EnglishSearch)
-    app.add_search_language(ChineseSearch)
     app.connect("config-inited", _edition_settings)
     app.connect("html-page-context", _page_context)
     app.connect("doctree-resolved", _collapse_going_deeper)

@@ -1,13 +1,9 @@
-"""The collection's own book, as readers get it: `make book` (both editions: README.md and
-the notebooks' stored outputs into build/book/, README.zh-CN.md and notebooks/zh/ into
-build/book/zh/) and `make book-check` (every page opened in headless Chromium over
-file://, a page of each kind also over http://127.0.0.1; the searches for "pooling",
-池化 and 互相关; the language links; Going deeper sections collapsed). Part of `make
-test`, where it runs beside the notebooks on the other worker.
-
-Long (two Sphinx builds, then about forty page loads with MathJax typesetting), so it is
-one test, started first. Without Chromium the check is skipped with a reason, except in
-CI (CI=true), where that is an error.
+"""The collection's own book, as readers get it: `make book` (both editions built from the
+stored outputs into build/book/ and build/book/zh/, their pages checked) and `make
+book-check` (every page of both opened in headless Chromium over file://, and the
+searches of book/check.py's SEARCHES). Long (two Sphinx builds, then some forty page
+loads with MathJax typesetting), so it is one test. Without Chromium the browser check is
+skipped with a reason, except in CI (CI=true), where that is an error.
 """
 
 from __future__ import annotations
@@ -15,7 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from booktools import book_build, book_check, chromium, needs_chromium
+from booktools import needs_chromium
+
+from book import build, check
+from tools import notebook_format as nf
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:.*Check CHANGES for Sphinx API modifications"),
@@ -25,33 +24,31 @@ pytestmark = [
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "build" / "book"
-CHINESE_SEARCHES = [query for query, _ in book_check.EDITIONS[1].searches]
 
 
 def explain(problems: list[str]) -> str:
     """The problems, one a line, and what a failed Chinese search most likely means."""
     lines = [f"make book-check found {len(problems)} problems:", *problems]
-    if any(f"the search for '{q}'" in p for p in problems for q in CHINESE_SEARCHES):
+    if any(p.startswith(nf.CHINESE.book + "search.html") for p in problems):
         lines.append(
-            "A Chinese search failed: the Chinese book's search index comes from "
-            "notebooks/zh/ and README.zh-CN.md; if they are stale or not translated yet, "
-            "translate i18n/zh_CN/*.po and run `make translations`; if the search page "
-            "reports a page error, Sphinx's Chinese search itself is broken (book/conf.py, "
-            "ChineseSearch)."
+            "A Chinese search failed: its index comes from notebooks/zh/ and README.zh-CN.md; "
+            "if they are stale, translate i18n/zh_CN/*.po and run `make translations`; if the "
+            "search page reports a page error, the Chinese search itself is broken "
+            "(book/_static/chinese-stemmer.js, book/conf.py)."
         )
     return "\n".join(lines)
 
 
 def test_the_book_builds_and_passes_the_browser_check() -> None:
-    book_build.build(ROOT, OUT)
-    for edition in book_build.EDITIONS:
-        for nb in book_build.notebooks_of(ROOT, edition):
-            page = OUT / edition.subdir / "notebooks" / f"{nb.stem}.html"
+    build.build(ROOT, OUT)
+    notebooks = nf.notebooks_of(ROOT, nf.ENGLISH)
+    for edition in nf.EDITIONS:
+        for nb in notebooks:
+            page = OUT / edition.book / "notebooks" / f"{nb.stem}.html"
             assert page.is_file(), f"{edition.notebooks}/{nb.name} has no page {page}"
     needs_chromium()
-    report = book_check.check_book(OUT, chromium())
+    report = check.check_books([OUT])[0]
     assert report.problems == [], explain(report.problems)
-    pages = len(book_build.notebooks_of(ROOT, book_build.ENGLISH)) + 2  # and index, search
-    assert report.editions == {"English": pages, "中文": pages}
-    assert set(report.searches) == {"pooling", *CHINESE_SEARCHES}
-    print(f"book-check: {OUT} fine, {report.summary()}")
+    assert report.pages == {"en": len(notebooks) + 2, "zh": len(notebooks) + 2}  # index, search
+    assert set(report.searches) == {q for queries in check.SEARCHES.values() for q in queries}
+    print(f"book-check: {OUT} fine: {report.summary()}")

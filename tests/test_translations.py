@@ -14,20 +14,16 @@ such as "Apache MXNet Gluon" or "Grace Hopper" are far shorter.
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
 
+from tools import notebook_format as nf
+from tools import translations as T
+
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("translations", ROOT / "tools" / "translations.py")
-T = importlib.util.module_from_spec(_spec)
-sys.modules["translations"] = T
-_spec.loader.exec_module(T)
 
 SOURCES = T.sources()
 ENGLISH_RUN = 6
@@ -50,7 +46,7 @@ def _short(text: str, n: int = 90) -> str:
 
 def english_run(text: str) -> str:
     """The longest run of English words in the prose of `text`."""
-    runs = _WORD_RUN.findall(T.prose(text))
+    runs = _WORD_RUN.findall(nf.prose(text))
     return max(runs, key=lambda r: len(r.split()), default="")
 
 
@@ -118,8 +114,8 @@ def test_the_chinese_files_are_current() -> None:
 
 @pytest.mark.parametrize("path", T.english_notebooks(), ids=lambda p: p.name)
 def test_code_outputs_and_metadata_are_the_english_ones(path: Path) -> None:
-    en = json.loads(path.read_text(encoding="utf-8"))
-    zh = json.loads((T.ZH_NOTEBOOKS / path.name).read_text(encoding="utf-8"))
+    en = nf.read(path)
+    zh = nf.read(T.ZH_NOTEBOOKS / path.name)
     assert zh["metadata"] == en["metadata"], path.name
     assert len(zh["cells"]) == len(en["cells"]), path.name
     for i, (a, b) in enumerate(zip(en["cells"], zh["cells"], strict=True)):
@@ -140,9 +136,9 @@ def test_glossary_terms_are_used_both_ways(english: str, back: str, chinese: str
         for e in T.load_catalog(src.name):
             if not e.msgstr:
                 continue
-            if re.search(english, T.prose(e.msgid), re.IGNORECASE) and chinese not in e.msgstr:
+            if re.search(english, nf.prose(e.msgid), re.IGNORECASE) and chinese not in e.msgstr:
                 wrong.append(f"  {src.name}: no {chinese} for: {_short(e.msgid, 70)}")
-            if chinese in T.prose(e.msgstr) and not re.search(back, e.msgid, re.IGNORECASE):
+            if chinese in nf.prose(e.msgstr) and not re.search(back, e.msgid, re.IGNORECASE):
                 wrong.append(f"  {src.name}: {chinese} without '{back}' in: {_short(e.msgid, 70)}")
     assert not wrong, "\n".join(wrong)
 

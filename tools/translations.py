@@ -6,7 +6,7 @@ one paragraph of a markdown cell (or of README.md): a block of lines between bla
 lines, a fenced code block kept whole inside it. Blocks without prose (code fences,
 `</details>`, a lone maths display) are not messages and are copied as they are.
 
-    python tools/translations.py          # extract, update the catalogs, write the edition
+    make translations          # extract, update the catalogs, write the edition
 
 1. extracts the messages of notebooks/NN_*.ipynb and README.md;
 2. updates the catalogs: a message already there keeps its translation; a new message
@@ -20,40 +20,36 @@ lines, a fenced code block kept whole inside it. Blocks without prose (code fenc
    English notebook's, byte for byte. Links are adjusted to the Chinese files: a
    notebook's `../X` becomes `../../X` (`../README.md` becomes the Chinese README), the
    README's `notebooks/NN_x.ipynb` becomes `notebooks/zh/NN_x.ipynb`, and `#anchor`
-   fragments follow the translated headings (GitHub-style slugs, as the book uses).
+   fragments follow the translated headings (their anchors in the book).
 
-Only the standard library and polib are needed. tests/test_translations.py imports this
-file for its checks.
+What a message, a heading and an edition are is tools/notebook_format.py's; catalogs are
+read and written with polib. tests/test_translations.py uses this module for its checks.
+
+    python -m tools.translations    # or make translations
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
 import polib
 
+from tools import notebook_format as nf
+
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
-ZH_NOTEBOOKS = NOTEBOOKS / "zh"
+ZH_NOTEBOOKS = ROOT / nf.CHINESE.notebooks
 CATALOGS = ROOT / "i18n" / "zh_CN"
 GLOSSARY = ROOT / "i18n" / "glossary.tsv"
-README = ROOT / "README.md"
-README_ZH = ROOT / "README.zh-CN.md"
+README = ROOT / nf.ENGLISH.readme
+README_ZH = ROOT / nf.CHINESE.readme
 FUZZY_CUTOFF = 0.6
 
-_FENCE = re.compile(r"^(```|~~~)")
-_CODE = re.compile(r"```.*?```|~~~.*?~~~|`[^`\n]*`", re.DOTALL)
-_MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$", re.DOTALL)
-_TAG = re.compile(r"<[^>]+>")
-_LINK_TARGET = re.compile(r"\]\([^)]*\)")
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*$", re.MULTILINE)
 _LINK = re.compile(r"(\]\()([^)\s]+)(\))|(href=\")([^\"]+)(\")")
-_GITHUB_CLEAN = re.compile(r"[^\w\u4e00-\u9fff\- ]")
 
 
 # ---- blocks and messages ---------------------------------------------------------------
@@ -64,16 +60,14 @@ def split_blocks(text: str) -> list[str]:
     starting with a block, and "".join gives `text` back."""
     parts: list[str] = []
     current: list[str] = []
-    in_fence = False
+    fenced = nf.fenced_lines(text)
     lines = text.splitlines(keepends=True)
     i = 0
     while i < len(lines):
         line = lines[i]
-        if _FENCE.match(line.lstrip()):
-            in_fence = not in_fence
-        if not in_fence and not line.strip():
+        if i not in fenced and not line.strip():
             separator = []
-            while i < len(lines) and not lines[i].strip():
+            while i < len(lines) and i not in fenced and not lines[i].strip():
                 separator.append(lines[i])
                 i += 1
             parts.append("".join(current))
@@ -86,16 +80,9 @@ def split_blocks(text: str) -> list[str]:
     return parts
 
 
-def prose(text: str) -> str:
-    """`text` without code, maths, HTML tags and link targets: what a reader reads as words."""
-    for pattern in (_CODE, _MATH, _TAG, _LINK_TARGET):
-        text = pattern.sub(" ", text)
-    return text
-
-
 def is_message(block: str) -> bool:
     """A block with words to translate (letters outside code, maths, tags and link targets)."""
-    return any(ch.isalpha() for ch in prose(block))
+    return any(ch.isalpha() for ch in nf.prose(block))
 
 
 def messages(text: str) -> list[str]:
@@ -115,26 +102,17 @@ class Source:
     messages: list[tuple[str, str]] = field(default_factory=list)  # (msgid, "file:cell")
 
 
-def _load_notebook(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _cell_text(cell: dict) -> str:
-    src = cell["source"]
-    return "".join(src) if isinstance(src, list) else src
-
-
 def english_notebooks() -> list[Path]:
-    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    return nf.notebooks_of(ROOT, nf.ENGLISH)
 
 
 def sources() -> list[Source]:
     found = []
     for path in english_notebooks():
         src = Source(path.stem, path, ZH_NOTEBOOKS / path.name)
-        for index, cell in enumerate(_load_notebook(path)["cells"]):
-            if cell["cell_type"] == "markdown":
-                src.messages += [(m, f"{path.name}:{index}") for m in messages(_cell_text(cell))]
+        for index, cell in enumerate(nf.read(path).cells):
+            if cell.cell_type == "markdown":
+                src.messages += [(m, f"{path.name}:{index}") for m in messages(cell.source)]
         found.append(src)
     readme = Source("README", README, README_ZH)
     readme.messages = [(m, "README.md") for m in messages(README.read_text(encoding="utf-8"))]
@@ -207,24 +185,15 @@ def translation(po: polib.POFile) -> dict[str, str]:
 # ---- headings and links ----------------------------------------------------------------
 
 
-def slug(heading: str) -> str:
-    """The anchor of a heading as the book (myst, GitHub style) makes it: the heading's
-    text (inline code, emphasis and links reduced to their text) lowercased, spaces to
-    hyphens, other punctuation dropped."""
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading)
-    text = re.sub(r"[`*]", "", text)
-    return _GITHUB_CLEAN.sub("", text.strip().lower().replace(" ", "-"))
-
-
 def anchor_map(src: Source, table: dict[str, str]) -> dict[str, str]:
-    """English heading slug -> Chinese heading slug, pairing the headings of each message
-    with those of its translation in order."""
+    """English heading anchor -> Chinese heading anchor, pairing the headings of each
+    message with those of its translation in order."""
     mapping = {}
     for msgid, _ in src.messages:
-        english = _HEADING.findall(msgid)
-        chinese = _HEADING.findall(table.get(msgid, msgid))
-        for (_, en), (_, zh) in zip(english, chinese, strict=False):
-            mapping.setdefault(slug(en), slug(zh))
+        english = nf.headings(msgid)
+        chinese = nf.headings(table.get(msgid, msgid))
+        for en, zh in zip(english, chinese, strict=False):
+            mapping.setdefault(en.anchor, zh.anchor)
     return mapping
 
 
@@ -277,21 +246,15 @@ def translate_text(text: str, src: Source, table: dict[str, str],
 # ---- writing the edition ---------------------------------------------------------------
 
 
-def dump_notebook(nb: dict) -> str:
-    """A notebook as nbformat writes it (so the English files round-trip byte for byte)."""
-    return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-
-
 def render(src: Source, table: dict[str, str], anchors: dict[str, dict[str, str]]) -> str:
     """The Chinese file of `src` as text."""
     if src.name == "README":
         return translate_text(src.path.read_text(encoding="utf-8"), src, table, anchors)
-    nb = _load_notebook(src.path)
-    for cell in nb["cells"]:
-        if cell["cell_type"] == "markdown":
-            text = translate_text(_cell_text(cell), src, table, anchors)
-            cell["source"] = text.splitlines(keepends=True)
-    return dump_notebook(nb)
+    nb = nf.read(src.path)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = translate_text(cell.source, src, table, anchors)
+    return nbformat.writes(nb) + "\n"  # as nbformat.write writes it
 
 
 def edition(catalogs: dict[str, polib.POFile] | None = None) -> dict[Path, str]:
