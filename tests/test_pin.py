@@ -87,6 +87,7 @@ def probe() -> tuple[str, list[dict]]:
     return out.stdout, libraries
 
 
+@pytest.mark.slow  # shares a probe process that imports MXNet
 def test_onednn_dispatches_to_avx2(probe) -> None:
     verbose, _ = probe
     isa = re.findall(r"^dnnl_verbose,info,cpu,isa:(.*)$", verbose, re.MULTILINE)
@@ -96,6 +97,7 @@ def test_onednn_dispatches_to_avx2(probe) -> None:
                                 for impl in convolutions), convolutions
 
 
+@pytest.mark.slow  # shares a probe process that imports MXNet
 def test_every_openblas_runs_haswell_kernels_on_one_thread(probe) -> None:
     _, libraries = probe
     blas = {lib["filepath"]: (lib.get("architecture"), lib["num_threads"])
@@ -105,6 +107,7 @@ def test_every_openblas_runs_haswell_kernels_on_one_thread(probe) -> None:
     assert set(blas.values()) == {("Haswell", 1)}, blas
 
 
+@pytest.mark.slow  # shares a probe process that imports MXNet
 def test_openmp_runs_one_thread(probe) -> None:
     _, libraries = probe
     openmp = {lib["filepath"]: lib["num_threads"] for lib in libraries
