@@ -7,6 +7,8 @@ Every test starts from the same seeds. `rng` builds random inputs; `grads`,
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 
 import mxnet as mx
@@ -15,6 +17,19 @@ import pytest
 import references
 from mxnet import autograd, nd
 from mxnet.gluon import nn
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Draw figures off screen: set before any test module imports matplotlib."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close every figure a test opened, whether it passed or failed."""
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
 
 
 @pytest.fixture(autouse=True)
