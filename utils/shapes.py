@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from utils._checks import Pair, pair
+from utils.checks import Pair, pair
 
 
 def output_shape(
