@@ -117,6 +117,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=_rank)
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """`--dist loadscope` (one file or notebook per unit of work, its tests or cells in order
     on one worker), except that every cluster user is one unit: they run one after the

@@ -42,7 +42,8 @@ def window_slices(
     """For each window offset (i, j), row by row, the strided slice of the padded `Xp`
     holding element (i, j) of every window: shape Xp.shape with axes 1 and 2 (height
     and width) replaced by out_hw. Axis 0 and any axes after 2 are kept whole."""
-    (kh, kw), (sh, sw), (oh, ow) = window, stride, out_hw
+    (kh, kw), (sh, sw) = pair(window, "window", 1), pair(stride, "stride", 1)
+    oh, ow = pair(out_hw, "out_hw", 1)
     rest = (None,) * (Xp.ndim - 3)
     return [
         nd.slice(
