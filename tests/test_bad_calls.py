@@ -40,6 +40,8 @@ BAD_CALLS = [
     ("shapes", "output_shape", ((4, 4), (2, 2)), {"padding": 1.5}, ValueError),
     ("shapes", "receptive_field", ([3, 0],), {}, ValueError),
     ("shapes", "receptive_field", ([3, 3], [1]), {}, ValueError),
+    ("shapes", "layer_cost", (0, 8, 3, (6, 6)), {}, ValueError),
+    ("shapes", "layer_cost", (1.5, 8), {}, TypeError),
     ("pool", "pool2d", (X2, (5, 5)), {}, ValueError),
     ("pool", "pool2d", (X2, (2, 2)), {"mode": "median"}, ValueError),
     ("pool", "pool2d", ("image", (2, 2)), {}, TypeError),
