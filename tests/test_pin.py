@@ -1,4 +1,4 @@
-"""The numerics pin (utils/pin.py): installed by `make` into the project's virtual
+"""The numerics pin (tools/pin.py): installed by `make` into the project's virtual
 environment only, applied at interpreter start-up whatever the caller sets, obeyed by
 the libraries themselves, switchable off by exactly one value, and refused on CPUs
 that cannot run it."""
@@ -14,11 +14,11 @@ import sys
 import sysconfig
 from pathlib import Path
 
+import _gluon_cnn_basics_pin as pin  # tools/pin.py, as `make` installed it
 import pytest
 
-from utils import pin
-
 ROOT = Path(__file__).resolve().parent.parent
+PIN_SCRIPT = ROOT / "tools" / "pin.py"
 SHOW = f"import os, json; print(json.dumps({{k: os.environ.get(k) for k in {list(pin.PIN)!r}}}))"
 
 
@@ -52,10 +52,11 @@ def test_this_process_is_pinned() -> None:
 
 
 def test_the_installed_pin_is_this_file() -> None:
-    """The module the .pth line imports is a copy of utils/pin.py; `make` re-installs it
-    when utils/pin.py changes. A stale copy would pin by outdated rules."""
+    """The module the .pth line imports (and these tests test) is a copy of tools/pin.py;
+    `make` re-installs it when tools/pin.py changes. A stale copy would pin by outdated
+    rules."""
     site = Path(sysconfig.get_path("purelib"))
-    assert filecmp.cmp(site / f"{pin.MODULE_NAME}.py", ROOT / "utils" / "pin.py", shallow=False)
+    assert filecmp.cmp(site / f"{pin.MODULE_NAME}.py", PIN_SCRIPT, shallow=False)
     assert (site / pin.PTH_NAME).read_text() == pin.pth_line()
 
 
@@ -86,6 +87,7 @@ def probe() -> tuple[str, list[dict]]:
     return out.stdout, libraries
 
 
+@pytest.mark.slow  # shares a probe process that imports MXNet
 def test_onednn_dispatches_to_avx2(probe) -> None:
     verbose, _ = probe
     isa = re.findall(r"^dnnl_verbose,info,cpu,isa:(.*)$", verbose, re.MULTILINE)
@@ -95,6 +97,7 @@ def test_onednn_dispatches_to_avx2(probe) -> None:
                                 for impl in convolutions), convolutions
 
 
+@pytest.mark.slow  # shares a probe process that imports MXNet
 def test_every_openblas_runs_haswell_kernels_on_one_thread(probe) -> None:
     _, libraries = probe
     blas = {lib["filepath"]: (lib.get("architecture"), lib["num_threads"])
@@ -104,6 +107,7 @@ def test_every_openblas_runs_haswell_kernels_on_one_thread(probe) -> None:
     assert set(blas.values()) == {("Haswell", 1)}, blas
 
 
+@pytest.mark.slow  # shares a probe process that imports MXNet
 def test_openmp_runs_one_thread(probe) -> None:
     _, libraries = probe
     openmp = {lib["filepath"]: lib["num_threads"] for lib in libraries
@@ -135,7 +139,7 @@ def test_unpinned_keeps_the_callers_values() -> None:
 
 
 def test_show_names_what_was_overridden() -> None:
-    script = str(ROOT / "utils" / "pin.py")
+    script = str(PIN_SCRIPT)
     out = subprocess.run([sys.executable, script, "show"], capture_output=True, text=True,
                          env=_env({"OMP_NUM_THREADS": "16", "DNNL_MAX_CPU_ISA": "AVX2"}))
     assert out.returncode == 0
@@ -147,7 +151,15 @@ def test_show_names_what_was_overridden() -> None:
     assert len(plain.stdout.strip().splitlines()) == 1
 
 
-def test_startup_records_and_applies(monkeypatch) -> None:
+@pytest.fixture
+def restore_state(monkeypatch) -> None:
+    """`pin` is the interpreter's own start-up module: what a test's `startup` call records
+    is put back afterwards, so later tests see the state this process started with."""
+    for name in ("STATE", "AT_START", "OVERRIDDEN"):
+        monkeypatch.setattr(pin, name, getattr(pin, name))
+
+
+def test_startup_records_and_applies(monkeypatch, restore_state) -> None:
     monkeypatch.setattr(pin, "host_problem", lambda: None)
     environ = {"OMP_NUM_THREADS": "16", "OPENBLAS_CORETYPE": "Haswell"}
     assert pin.startup(environ) == "on"
@@ -158,7 +170,7 @@ def test_startup_records_and_applies(monkeypatch) -> None:
     assert environ == {"OMP_NUM_THREADS": "16", pin.UNPIN_VARIABLE: "1"}
 
 
-def test_startup_sets_nothing_on_a_cpu_without_avx2(monkeypatch, capsys) -> None:
+def test_startup_sets_nothing_on_a_cpu_without_avx2(monkeypatch, capsys, restore_state) -> None:
     """A .venv copied to an older CPU: OPENBLAS_CORETYPE=Haswell would crash there."""
     monkeypatch.setattr(pin, "_cpu_flags", lambda: {"sse4_1", "avx"})
     environ = {"OMP_NUM_THREADS": "4"}
@@ -173,9 +185,8 @@ def test_a_child_computes_under_the_state_its_parent_started_with(monkeypatch) -
     a kernel started unpinned gives its workers the values it started with."""
     assert pin.child_environment({pin.UNPIN_VARIABLE: "1", "OMP_NUM_THREADS": "8", "X": "y"}) \
         == {**pin.PIN, "X": "y"}
-    module = sys.modules[pin.MODULE_NAME]
-    monkeypatch.setattr(module, "STATE", "off")
-    monkeypatch.setattr(module, "AT_START", {"OMP_NUM_THREADS": "4", "DNNL_MAX_CPU_ISA": None,
+    monkeypatch.setattr(pin, "STATE", "off")
+    monkeypatch.setattr(pin, "AT_START", {"OMP_NUM_THREADS": "4", "DNNL_MAX_CPU_ISA": None,
                                              "OPENBLAS_CORETYPE": None})
     assert pin.child_environment({**pin.PIN, "X": "y"}) == {
         pin.UNPIN_VARIABLE: "1", "OMP_NUM_THREADS": "4", "X": "y"}
@@ -191,7 +202,7 @@ def test_install_refuses_an_interpreter_that_is_not_a_virtual_environment(tmp_pa
 
 
 def test_install_script_with_the_base_interpreter_writes_nothing() -> None:
-    """`python3.11 utils/pin.py install` outside a venv: one line, non-zero, nothing written."""
+    """`python3.11 tools/pin.py install` outside a venv: one line, non-zero, nothing written."""
     base = Path(sys.base_prefix) / "bin" / "python3.11"
     if not base.exists():
         pytest.skip(f"no base interpreter at {base}")
@@ -199,7 +210,7 @@ def test_install_script_with_the_base_interpreter_writes_nothing() -> None:
     site = subprocess.run([str(base), "-c", code], capture_output=True, text=True).stdout.strip()
     pth = Path(site) / pin.PTH_NAME
     before = pth.exists()
-    out = subprocess.run([str(base), str(ROOT / "utils" / "pin.py"), "install"],
+    out = subprocess.run([str(base), str(PIN_SCRIPT), "install"],
                          capture_output=True, text=True)
     wrote = pth.exists() and not before
     if wrote:  # undo the damage before failing
@@ -211,21 +222,13 @@ def test_install_script_with_the_base_interpreter_writes_nothing() -> None:
     assert "is not a virtual environment" in out.stderr
 
 
-def test_install_merges_the_lab_settings(tmp_path) -> None:
+def test_install_writes_the_module_and_its_start_up_line(tmp_path) -> None:
     venv = tmp_path / "venv"
-    settings = venv / "share" / "jupyter" / "lab" / "settings"
-    settings.mkdir(parents=True)
-    mine = {"@jupyterlab/apputils-extension:themes": {"theme": "JupyterLab Dark"},
-            "@jupyterlab/apputils-extension:notification": {"doNotDisturbMode": True}}
-    (settings / "overrides.json").write_text(json.dumps(mine))
     site = Path(sysconfig.get_path("purelib", vars={"base": str(venv), "platbase": str(venv)}))
     site.mkdir(parents=True)
     pin.install(prefix=str(venv), base_prefix=sys.base_prefix)
-    merged = json.loads((settings / "overrides.json").read_text())
-    assert merged["@jupyterlab/apputils-extension:themes"] == {"theme": "JupyterLab Dark"}
-    assert merged["@jupyterlab/apputils-extension:notification"] == {
-        "doNotDisturbMode": True, "fetchNews": "false", "checkForUpdates": False}
     assert (site / pin.PTH_NAME).read_text() == pin.pth_line()
+    assert filecmp.cmp(site / f"{pin.MODULE_NAME}.py", PIN_SCRIPT, shallow=False)
 
 
 @pytest.mark.parametrize(
@@ -248,9 +251,9 @@ def test_host_problem(machine: str, flags: set[str], expected: str | None) -> No
 
 
 def test_check_command_prints_one_line_on_an_unsupported_host() -> None:
-    """`python utils/pin.py check` as `make test` runs it: one line on stderr, status 1."""
+    """`python tools/pin.py check` as `make test` runs it: one line on stderr, status 1."""
     # Pretend to be an ARM machine by wrapping platform.machine before main() runs.
-    script = str(ROOT / "utils" / "pin.py")
+    script = str(PIN_SCRIPT)
     code = (
         "import platform, runpy, sys; platform.machine = lambda: 'aarch64'; "
         f"sys.argv = ['pin.py', 'check']; runpy.run_path({script!r}, run_name='__main__')"
@@ -262,12 +265,22 @@ def test_check_command_prints_one_line_on_an_unsupported_host() -> None:
     assert out.stderr.startswith("error: this is a aarch64 machine")
 
 
-def test_every_notebook_names_the_project_kernel() -> None:
-    spec = Path(sys.prefix) / "share" / "jupyter" / "kernels" / pin.KERNEL_NAME / "kernel.json"
-    kernel = json.loads(spec.read_text())
-    assert kernel["display_name"] == pin.KERNEL_DISPLAY_NAME
-    assert Path(kernel["argv"][0]).resolve() == Path(sys.executable).resolve()
+def test_every_notebook_names_the_project_kernel_and_make_installed_it() -> None:
+    """The kernel `make` installs (`ipykernel install --prefix .venv`) runs this interpreter,
+    under the name and display name in every notebook's metadata, English and Chinese."""
+    kernels = Path(sys.prefix) / "share" / "jupyter" / "kernels"
+    names = set()
     for path in sorted((ROOT / "notebooks").glob("**/*.ipynb")):
         meta = json.loads(path.read_text(encoding="utf-8"))["metadata"]["kernelspec"]
-        assert meta["name"] == pin.KERNEL_NAME, path.name
-        assert meta["display_name"] == pin.KERNEL_DISPLAY_NAME, path.name
+        names.add((meta["name"], meta["display_name"]))
+    assert len(names) == 1, names
+    ((name, display_name),) = names
+    kernel = json.loads((kernels / name / "kernel.json").read_text())
+    assert kernel["display_name"] == display_name
+    assert Path(kernel["argv"][0]).resolve() == Path(sys.executable).resolve()
+
+
+def test_make_installed_the_lab_settings() -> None:
+    installed = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    assert json.loads(installed.read_text()) == json.loads(
+        (ROOT / "tools" / "lab-overrides.json").read_text())

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # each test copies the repository and runs make setup
+
 ROOT = Path(__file__).resolve().parent.parent
 SMALL_PACKAGE = "six"
 

@@ -20,7 +20,7 @@ from mxnet.gluon import nn
 
 from utils import output_shape
 from utils.plot import plot_receptive_fields
-from utils.shapes import receptive_field
+from utils.shapes import layer_cost, receptive_field
 
 SIZES = [(1, 1), (2, 3), (5, 5), (7, 6), (8, 8), (9, 4)]
 KERNELS = [1, 2, 3, (3, 5), (2, 1)]
@@ -216,3 +216,33 @@ def test_plot_receptive_fields_outlines_each_field():
     (box,) = ax.patches
     assert (box.get_x(), box.get_y(), box.get_width(), box.get_height()) == (2.5, 1.5, 5, 5)
     assert "field 5x5" in ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+
+
+# ---- layer_cost -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "c_in, c_out, k, stride, size, batch",
+    [(1, 1, 3, 1, 6, 1), (3, 8, 3, 1, 8, 2), (4, 6, (1, 3), 2, 9, 3), (5, 7, 1, 1, 4, 1)],
+)
+def test_layer_cost_counts_gluon_parameters_and_products(c_in, c_out, k, stride, size, batch):
+    """Parameters equal what nn.Conv2D allocates; multiply-adds equal the number of
+    products MXNet's own convolution adds up, measured by running it on all-ones inputs
+    (every output element is then the count of products in its window, without padding)."""
+    layer = nn.Conv2D(c_out, k, strides=stride, in_channels=c_in)
+    layer.initialize()
+    out_hw = output_shape(size, k, stride=stride)
+    params, madds = layer_cost(c_in, c_out, k, out_hw, batch)
+    assert params == sum(p.data().size for p in layer.collect_params().values())
+    layer.weight.set_data(nd.ones(layer.weight.shape))
+    layer.bias.set_data(nd.zeros(layer.bias.shape))
+    products = layer(nd.ones((batch, c_in, size, size))).sum().asscalar()
+    assert madds == products
+
+
+def test_layer_cost_of_a_dense_layer_matches_nn_dense():
+    dense = nn.Dense(10, in_units=32)
+    dense.initialize()
+    params, madds = layer_cost(32, 10)
+    assert params == sum(p.data().size for p in dense.collect_params().values()) == 330
+    assert madds == 320

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create or update the project's environment, .venv/, exactly from requirements.lock,
 # with uv. `make` runs this whenever requirements.lock is newer than .venv/.installed.
+# With --uv it only finds (or installs) uv and prints its path.
 #
 # uv: the `uv` on the PATH, else the one in .tools/ (git-ignored), else uv pinned with
 # its hashes in tools/uv-requirements.txt, installed into .tools/ with any Python 3 that
@@ -56,6 +57,14 @@ find_uv() {
 }
 
 UV=$(find_uv) || UV=""
+
+# `setup_env.sh --uv`: only make sure there is a uv and print its path (`make lint` runs its
+# linters with it, without the project's environment).
+if [ "${1:-}" = "--uv" ]; then
+  [ -n "$UV" ] || die "no uv and no Python to install it with: $NO_UV_FIXES"
+  echo "$UV"
+  exit 0
+fi
 
 # A .venv that uv did not make (the pip-made environments of earlier versions of this
 # project, which hold pip and setuptools besides the lock) is made again.

@@ -13,49 +13,8 @@ from __future__ import annotations
 
 from mxnet import nd
 
-from utils._checks import Pair, as_nd, check_ndim, pair
-from utils.shapes import output_shape
-
-
-def _fitted_output(
-    in_hw: tuple[int, int],
-    k_hw: tuple[int, int],
-    padding: Pair,
-    stride: Pair,
-    x_shape,
-    k_shape,
-    window: str = "kernel",
-) -> tuple[int, int]:
-    """Output (h, w), or a ValueError naming the input and the `window`'s shapes."""
-    pair(padding, "padding", 0)
-    pair(stride, "stride", 1)
-    try:
-        return output_shape(in_hw, k_hw, padding=padding, stride=stride)
-    except ValueError:
-        raise ValueError(
-            f"{window} of shape {tuple(k_shape)} is larger than the input of shape "
-            f"{tuple(x_shape)} padded by {padding!r} on each side"
-        ) from None
-
-
-def _window_slices(
-    Xp: nd.NDArray, window: tuple[int, int], stride: tuple[int, int], out_hw: tuple[int, int]
-) -> list[nd.NDArray]:
-    """For each window offset (i, j), row by row, the strided slice of the padded `Xp`
-    holding element (i, j) of every window: shape Xp.shape with axes 1 and 2 (height
-    and width) replaced by out_hw. Axis 0 and any axes after 2 are kept whole."""
-    (kh, kw), (sh, sw), (oh, ow) = window, stride, out_hw
-    rest = (None,) * (Xp.ndim - 3)
-    return [
-        nd.slice(
-            Xp,
-            begin=(None, i, j) + rest,
-            end=(None, i + sh * (oh - 1) + 1, j + sw * (ow - 1) + 1) + rest,
-            step=(None, sh, sw) + rest,
-        )
-        for i in range(kh)
-        for j in range(kw)
-    ]
+from utils.checks import Pair, as_nd, check_ndim, pair
+from utils.windows import fitted_output, window_slices
 
 
 def pad2d(X: nd.NDArray, padding: Pair, value: float = 0.0) -> nd.NDArray:
@@ -101,7 +60,7 @@ def corr2d(X: nd.NDArray, K: nd.NDArray, padding: Pair = 0, stride: Pair = 1) ->
     K = as_nd(K, "K")
     check_ndim(X, 2, "X", "(h, w)")
     check_ndim(K, 2, "K", "(kh, kw)")
-    oh, ow = _fitted_output(X.shape, K.shape, padding, stride, X.shape, K.shape)
+    oh, ow = fitted_output(X.shape, K.shape, padding, stride, X.shape, K.shape)
     sh, sw = pair(stride, "stride", 1)
     Xp = pad2d(X, padding)
     kh, kw = K.shape
@@ -145,7 +104,7 @@ def _channel_inputs(
             f"X has {X.shape[0]} channels (shape {X.shape}) but K expects "
             f"{K.shape[k_channel_axis]} (shape {K.shape})"
         )
-    out = _fitted_output(X.shape[1:], K.shape[-2:], padding, stride, X.shape, K.shape)
+    out = fitted_output(X.shape[1:], K.shape[-2:], padding, stride, X.shape, K.shape)
     return X, K, out
 
 
@@ -193,6 +152,6 @@ def corr2d_multi_in_out_1x1(
     if K.shape[2:] != (1, 1):
         raise ValueError(f"K must be a 1x1 kernel of shape (c_o, c_i, 1, 1), got {K.shape}")
     c_o, c_i = K.shape[:2]
-    (Xs,) = _window_slices(pad2d(X, padding), (1, 1), pair(stride, "stride", 1), (oh, ow))
+    (Xs,) = window_slices(pad2d(X, padding), (1, 1), pair(stride, "stride", 1), (oh, ow))
     Y = nd.dot(K.reshape((c_o, c_i)), Xs.reshape((c_i, oh * ow)))
     return Y.reshape((c_o, oh, ow))

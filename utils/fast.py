@@ -14,8 +14,9 @@ from typing import NamedTuple
 
 from mxnet import autograd, nd
 
-from utils._checks import Pair, as_nd, check_ndim, pair
-from utils.conv import _fitted_output, _window_slices, pad2d
+from utils.checks import Pair, as_nd, check_ndim, pair
+from utils.conv import pad2d
+from utils.windows import fitted_output, window_slices
 
 
 def conv2d(
@@ -55,7 +56,7 @@ def conv2d(
             raise ValueError(
                 f"bias must have shape ({c_out},) for weight {weight.shape}, got {bias.shape}"
             )
-    oh, ow = _fitted_output((h, w), (kh, kw), padding, stride, X.shape, weight.shape)
+    oh, ow = fitted_output((h, w), (kh, kw), padding, stride, X.shape, weight.shape)
     if pair(stride, "stride", 1) == (1, 1):
         return _conv2d_flat_shift(X, weight, bias, pair(padding, "padding", 0), (oh, ow))
     return _conv2d_strided(X, weight, bias, padding, pair(stride, "stride", 1), (oh, ow))
@@ -194,7 +195,7 @@ def _conv2d_strided(
     Wk = weight.transpose((2, 3, 0, 1)).reshape((kh * kw, c_out, c_in))  # one per offset
     terms = [
         nd.FullyConnected(patch.reshape((-1, c_in)), Wk[k], no_bias=True, num_hidden=c_out)
-        for k, patch in enumerate(_window_slices(Xp, (kh, kw), stride, out_hw))
+        for k, patch in enumerate(window_slices(Xp, (kh, kw), stride, out_hw))
     ]
     Y = terms[0] if len(terms) == 1 else nd.add_n(*terms)
     Y = Y.reshape((n, oh, ow, c_out)).transpose((0, 3, 1, 2))

@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from utils._checks import pair
+from utils.checks import pair
 from utils.conv import corr2d
 from utils.pool import pool2d
 from utils.shapes import output_shape
@@ -38,7 +38,7 @@ def finish_axes(fig: Figure, ax: Axes, title: str, xlabel: str, ylabel: str) -> 
     return fig
 
 
-def _figure_for(ax: Axes | None) -> tuple[Figure, Axes]:
+def figure_for(ax: Axes | None) -> tuple[Figure, Axes]:
     """The figure of `ax`, or a new 6x4 figure and its axes when `ax` is None."""
     if ax is None:
         return plt.subplots(figsize=(6, 4))
@@ -135,7 +135,7 @@ def plot_curves(
     Draws on `ax` if given (so figures can have several panels), else on a new figure.
     Introduced in notebooks/02_learning_a_kernel.ipynb.
     """
-    fig, ax = _figure_for(ax)
+    fig, ax = figure_for(ax)
     for label, values in curves.items():
         values = list(values)
         xs = list(x) if x is not None else list(range(1, len(values) + 1))
@@ -706,7 +706,7 @@ def plot_bars(
     Used to compare methods, e.g. {"from scratch": 0.71, "frozen": 0.88}.
     Introduced in notebooks/09_finetuning.ipynb.
     """
-    fig, ax = _figure_for(ax)
+    fig, ax = figure_for(ax)
     labels = list(values)
     heights = [float(values[label]) for label in labels]
     bars = ax.bar(range(len(labels)), heights, color="tab:blue")

@@ -17,7 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
-from utils.plot import _figure_for, finish_axes, outline_field, to_numpy
+from utils.plot import figure_for, finish_axes, outline_field, to_numpy
 
 
 def _check_names(names: Sequence[str], items: Sequence[object], what: str) -> None:
@@ -276,7 +276,7 @@ def plot_seed_curves(
     (seeds, epochs); epochs are numbered from 1. Draws on `ax` if given, else on
     a new figure; returns the figure. Introduced in notebooks/07_whole_cnn.ipynb.
     """
-    fig, ax = _figure_for(ax)
+    fig, ax = figure_for(ax)
     for label, values in curves.items():
         v = np.asarray(to_numpy(values), dtype=float)
         if v.ndim != 2 or v.shape[1] < 1:

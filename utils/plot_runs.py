@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from utils.plot import _figure_for, finish_axes
+from utils.plot import figure_for, finish_axes
 from utils.stats import sample_std
 
 
@@ -36,7 +36,7 @@ def plot_mean_spread(
     ValueError naming both shapes. Introduced in notebooks/09_finetuning.ipynb.
     """
     xs = np.asarray(list(x), dtype=float)
-    fig, ax = _figure_for(ax)
+    fig, ax = figure_for(ax)
     for offset, (label, values) in enumerate(runs.items()):
         values = np.asarray(values, dtype=float)
         if values.ndim != 2 or values.shape[1] != len(xs):
@@ -76,7 +76,7 @@ def plot_curves_spread(
     naming both shapes. Introduced in notebooks/09_finetuning.ipynb.
     """
     xs = np.asarray(list(steps), dtype=float)
-    fig, ax = _figure_for(ax)
+    fig, ax = figure_for(ax)
     for label, values in curves.items():
         values = np.asarray(values, dtype=float)
         if values.ndim != 2 or values.shape[1] != len(xs):
@@ -107,7 +107,7 @@ def plot_seed_spread(
     figure. A variant with fewer than two values is a ValueError naming it. Introduced in
     notebooks/08_multi_input_output_data.ipynb.
     """
-    fig, ax = _figure_for(ax)
+    fig, ax = figure_for(ax)
     for i, (label, values) in enumerate(runs.items()):
         values = np.asarray(list(values), dtype=float)
         if values.ndim != 1 or values.size < 2:

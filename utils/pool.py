@@ -8,15 +8,16 @@ from __future__ import annotations
 import numpy as np
 from mxnet import nd
 
-from utils._checks import Pair, as_nd, check_ndim, pair
-from utils.conv import _fitted_output, _window_slices, pad2d
+from utils.checks import Pair, as_nd, check_ndim, pair
+from utils.conv import pad2d
+from utils.windows import fitted_output, window_slices
 
 _MODES = ("max", "avg")
 
 
 def _window_sum(Xp: nd.NDArray, k: tuple[int, int], s: tuple[int, int], out: tuple[int, int]):
     """Sum of each window of the padded `Xp` (c, H, W), shape (c, oh, ow)."""
-    terms = _window_slices(Xp, k, s, out)
+    terms = window_slices(Xp, k, s, out)
     return terms[0] if len(terms) == 1 else nd.add_n(*terms)
 
 
@@ -55,12 +56,12 @@ def pool2d(
             f"padding {padding!r} must be smaller than pool_size {pool_size!r} in each direction "
             f"(otherwise a window can hold padding only); X has shape {X.shape}"
         )
-    out = _fitted_output((h, w), k, p, s, X.shape, k, window="pool window")
+    out = fitted_output((h, w), k, p, s, X.shape, k, window="pool window")
 
     X3 = X.reshape((-1, h, w))
     if mode == "max":
         Y = None
-        for term in _window_slices(pad2d(X3, p, value=-np.inf), k, s, out):
+        for term in window_slices(pad2d(X3, p, value=-np.inf), k, s, out):
             # On a tie nd.maximum sends the gradient to its first argument, so
             # exactly one element of each window receives it.
             Y = term if Y is None else nd.maximum(Y, term)

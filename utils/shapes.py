@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from utils._checks import Pair, pair
+from utils.checks import Pair, count, pair
 
 
 def output_shape(
@@ -83,3 +83,25 @@ def receptive_field(kernel_sizes: Sequence[int], strides: Sequence[int] | None =
         field += (k - 1) * jump
         jump *= s
     return field
+
+
+def layer_cost(
+    c_in: int, c_out: int, kernel_size: Pair = 1, output_size: Pair = 1, batch: int = 1
+) -> tuple[int, int]:
+    """Parameters and multiply-adds of a convolutional or dense layer.
+
+    A convolution with c_in input and c_out output channels and a kh x kw kernel has
+    c_out * c_in * kh * kw weights and c_out biases; each of its c_out * oh * ow outputs,
+    for each of `batch` examples, takes c_in * kh * kw multiply-adds. A dense layer from
+    n_in to n_out numbers is the case c_in = n_in, c_out = n_out with the default 1x1
+    kernel and 1x1 output. Sizes are ints or (h, w) pairs; `output_size` is the output's
+    (oh, ow), e.g. from `output_shape`. Returns (parameters, multiply_adds) as ints; a
+    count below 1 is a `ValueError`, a non-integer a `TypeError`.
+    Introduced in notebooks/05_1x1_convolution.ipynb.
+    """
+    c_in, c_out = count(c_in, "c_in"), count(c_out, "c_out")
+    batch = count(batch, "batch")
+    kh, kw = pair(kernel_size, "kernel_size", 1)
+    oh, ow = pair(output_size, "output_size", 1)
+    weights = c_out * c_in * kh * kw
+    return weights + c_out, batch * weights * oh * ow

@@ -25,14 +25,15 @@ line. Starting Python with `GLUON_CNN_BASICS_UNPINNED=1` turns the pin off
 What a process started with is its state for good: `child_environment` gives a
 subprocess the same state whatever the parent's `os.environ` says by then.
 
-Run as a script by `make` (it only needs the standard library, so it does not
-import the `utils` package or MXNet):
+It lives in tools/, apart from the teaching package `utils`, because it is part of
+the environment, not of a lesson. `make` runs it as a script (it needs only the standard
+library, so it imports neither `utils` nor MXNet), and installs the project's Jupyter
+kernel (`ipykernel install`) and JupyterLab settings (tools/lab-overrides.json) beside it:
 
-    python utils/pin.py check     # one line and exit status 1 if this CPU can't run the pin
-    python utils/pin.py install   # into the running virtual environment: the pin, the
-                                  # project's Jupyter kernel, JupyterLab settings
-    python utils/pin.py show      # what is pinned in this process, and what was overridden
-    python utils/pin.py hostile   # a caller environment every pinned variable differs from
+    python tools/pin.py check     # one line and exit status 1 if this CPU can't run the pin
+    python tools/pin.py install   # into the running virtual environment
+    python tools/pin.py show      # what is pinned in this process, and what was overridden
+    python tools/pin.py hostile   # a caller environment every pinned variable differs from
 """
 
 from __future__ import annotations
@@ -61,13 +62,6 @@ UNPIN_VARIABLE = "GLUON_CNN_BASICS_UNPINNED"
 REQUIRED_FLAGS = ("avx2", "fma")
 MODULE_NAME = "_gluon_cnn_basics_pin"
 PTH_NAME = "gluon_cnn_basics_pin.pth"
-KERNEL_NAME = "gluon-cnn-basics"
-KERNEL_DISPLAY_NAME = "Gluon CNN Basics (Python 3.11)"
-# JupyterLab settings for a first-time reader: no prompt asking whether to fetch Jupyter news.
-LAB_OVERRIDES = {
-    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}
-}
-
 # What `startup` found and did in this process (set only in the installed module).
 STATE: str | None = None  # "on", "off" (unpinned on request) or "unsupported" (no AVX2/FMA)
 AT_START: dict[str, str | None] = {}  # the caller's values of PIN's variables
@@ -156,15 +150,6 @@ def _cpu_flags() -> set[str] | None:
         except OSError:
             return None
         return None
-    if sys.platform == "darwin":
-        import subprocess
-
-        keys = ["machdep.cpu.features", "machdep.cpu.leaf7_features"]
-        try:
-            out = subprocess.run(["sysctl", "-n", *keys], capture_output=True, text=True).stdout
-        except OSError:
-            return None
-        return set(out.lower().split()) or None
     return None
 
 
@@ -185,7 +170,7 @@ def host_problem(machine: str | None = None, flags: set[str] | None = None) -> s
         )
     flags = _cpu_flags() if flags is None else flags
     if flags is None:
-        return "cannot read this CPU's feature flags to confirm AVX2 and FMA (needs Linux or macOS)"
+        return "cannot read this CPU's feature flags to confirm AVX2 and FMA (needs Linux)"
     missing = [f for f in REQUIRED_FLAGS if f not in flags]
     if missing:
         return (
@@ -193,17 +178,6 @@ def host_problem(machine: str | None = None, flags: set[str] | None = None) -> s
             "pinned to MXNet's AVX2 code path (x86-64 CPUs since about 2013-2015)"
         )
     return None
-
-
-def _merge(base: dict, extra: dict) -> dict:
-    """`base` with `extra` merged in, key by key, nested dictionaries included."""
-    merged = dict(base)
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 class NotAVirtualEnvironment(Exception):
@@ -216,12 +190,9 @@ def install(prefix: str | None = None, base_prefix: str | None = None) -> list[s
     Refuses, writing nothing, unless `prefix` is a virtual environment (it differs from
     `base_prefix`, the interpreter's installation): the pin applies to every program
     the interpreter runs. Writes this file into the environment's site-packages as the
-    module `_gluon_cnn_basics_pin` and the `.pth` line that calls its `startup()`; the
-    project's Jupyter kernel into `prefix/share/jupyter/kernels/gluon-cnn-basics`; and
-    the JupyterLab settings, merged into an existing `overrides.json`. Returns what it
-    did, one line each.
+    module `_gluon_cnn_basics_pin` and the `.pth` line that calls its `startup()`. Returns
+    what it did, one line each.
     """
-    import json
     import shutil
     import sysconfig
     from pathlib import Path
@@ -232,9 +203,8 @@ def install(prefix: str | None = None, base_prefix: str | None = None) -> list[s
         raise NotAVirtualEnvironment(
             f"{prefix} is not a virtual environment; the pin changes every program of the "
             "interpreter it is installed into, so it goes only into the project's .venv "
-            "(run `make setup`, or .venv/bin/python utils/pin.py install)"
+            "(run `make setup`, or .venv/bin/python tools/pin.py install)"
         )
-    root = Path(prefix)
     done = []
     site = Path(sysconfig.get_path("purelib", vars={"base": prefix, "platbase": prefix}))
     shutil.copyfile(__file__, site / f"{MODULE_NAME}.py")
@@ -246,34 +216,6 @@ def install(prefix: str | None = None, base_prefix: str | None = None) -> list[s
         done.append(f"warning: this CPU cannot be pinned ({problem}); `make test` will refuse "
                     "to run")
 
-    # The kernel: this interpreter, under a name every notebook's metadata gives.
-    kernel_dir = root / "share" / "jupyter" / "kernels" / KERNEL_NAME
-    if kernel_dir.exists():
-        shutil.rmtree(kernel_dir)
-    kernel_dir.mkdir(parents=True)
-    spec = {
-        "argv": [str(root / "bin" / "python"), "-Xfrozen_modules=off", "-m",
-                 "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": KERNEL_DISPLAY_NAME,
-        "language": "python",
-        "metadata": {"debugger": True},
-    }
-    (kernel_dir / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n")
-    done.append(f"kernel {KERNEL_NAME!r} ({KERNEL_DISPLAY_NAME}): {kernel_dir}")
-
-    settings = root / "share" / "jupyter" / "lab" / "settings"
-    settings.mkdir(parents=True, exist_ok=True)
-    overrides = settings / "overrides.json"
-    existing: dict = {}
-    if overrides.exists():
-        try:
-            existing = json.loads(overrides.read_text() or "{}")
-        except json.JSONDecodeError as exc:
-            raise SystemExit(
-                f"error: {overrides} is not valid JSON ({exc}); fix or remove it"
-            ) from None
-    overrides.write_text(json.dumps(_merge(existing, LAB_OVERRIDES), indent=1) + "\n")
-    done.append(f"JupyterLab settings merged into {overrides}")
     return done
 
 
@@ -320,7 +262,7 @@ def main(argv: list[str]) -> int:
     if command == "hostile":
         print(" ".join(f"{k}={v}" for k, v in HOSTILE_CALLER.items()))
         return 0
-    print("usage: python utils/pin.py check|install|show|hostile", file=sys.stderr)
+    print("usage: python tools/pin.py check|install|show|hostile", file=sys.stderr)
     return 2
 
 

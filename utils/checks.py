@@ -1,4 +1,4 @@
-"""Input checks shared by every helper of the package.
+"""Input checks shared by every helper of the package: one meaning per check.
 
 The helpers take `mxnet.nd.NDArray` inputs in float32, the API of the source
 article. NumPy arrays are converted; anything else is a `TypeError`. Sizes are
@@ -60,3 +60,14 @@ def pair(value: object, name: str, minimum: int) -> tuple[int, int]:
     if min(out) < minimum:
         raise ValueError(f"{name} must be >= {minimum} in each direction, got {value!r}")
     return out
+
+
+def count(value: object, name: str, minimum: int = 1) -> int:
+    """Return `value` as an int if it is a whole number >= `minimum`; a Python int or a
+    NumPy integer is accepted, a bool is not (True is not a count). Anything else is a
+    `TypeError`, a number below `minimum` a `ValueError`; both name `name`."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    return int(value)
