@@ -59,7 +59,7 @@ def relink_readme(markdown: str, edition: nf.Edition = nf.ENGLISH) -> str:
     Links to the edition's notebooks point to the staged copies (notebooks/NN_x.ipynb
     in both editions); a link to the other edition's README goes to the other book's
     landing page (raw HTML: it is not a page of this Sphinx project); links to other
-    files of the repository (`utils/pin.py`), which have no page in the book, keep
+    files of the repository (`tools/pin.py`), which have no page in the book, keep
     their text without the link.
     """
     prefix = edition.notebooks + "/"

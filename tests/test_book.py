@@ -30,6 +30,7 @@ from book import build, check
 from tools import notebook_format as nf
 
 pytestmark = [
+    pytest.mark.slow,  # Sphinx builds of the fixture book
     # Sphinx 9 deprecates an attribute that myst-parser still reads; not ours to fix.
     pytest.mark.filterwarnings("ignore:.*Check CHANGES for Sphinx API modifications"),
     # jieba 0.42.1's regular expressions, compiled on its first import without a .pyc.
@@ -179,7 +180,7 @@ def test_build_makes_the_chinese_edition_chinese(fixture_book: Path) -> None:
 
 @pytest.mark.parametrize("edition, markdown, staged", [
     (nf.ENGLISH, "[01](notebooks/01_a.ipynb#exercises)", "[01](notebooks/01_a.ipynb#exercises)"),
-    (nf.ENGLISH, "[pin](utils/pin.py) and [make](Makefile)", "pin and make"),
+    (nf.ENGLISH, "[pin](tools/pin.py) and [make](Makefile)", "pin and make"),
     (nf.ENGLISH, "[MXNet](https://mxnet.apache.org) [below](#a)",
      "[MXNet](https://mxnet.apache.org) [below](#a)"),
     (nf.ENGLISH, "[中文版](README.zh-CN.md)", '<a href="zh/index.html">中文版</a>'),
@@ -379,6 +380,7 @@ def reports(fixture_book: Path, tmp_path_factory) -> dict[str, check.Report]:
     return {"clean": clean, "broken": broken_report}
 
 
+@pytest.mark.browser
 def test_clean_book_passes(reports) -> None:
     clean = reports["clean"]
     assert clean.problems == []
@@ -389,6 +391,7 @@ def test_clean_book_passes(reports) -> None:
     assert set(clean.searches) == {"pooling", "池化", "互相关"}
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("expected", PLANTED)
 def test_planted_fault_is_reported(reports, expected: str) -> None:
     problems = reports["broken"].problems
@@ -396,6 +399,7 @@ def test_planted_fault_is_reported(reports, expected: str) -> None:
         ["not reported:", expected, *problems])
 
 
+@pytest.mark.browser
 def test_nothing_else_is_reported(reports) -> None:
     """Every problem in the broken book comes from a planted fault (no false alarms)."""
     for problem in reports["broken"].problems:

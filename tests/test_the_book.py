@@ -17,6 +17,8 @@ from book import build, check
 from tools import notebook_format as nf
 
 pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.browser,
     pytest.mark.filterwarnings("ignore:.*Check CHANGES for Sphinx API modifications"),
     # jieba 0.42.1's regular expressions, compiled on its first import without a .pyc.
     pytest.mark.filterwarnings("ignore:invalid escape sequence:DeprecationWarning"),
