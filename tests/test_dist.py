@@ -3,7 +3,7 @@
 Every cluster here is real: a scheduler, servers and workers forked from the test
 process (or from a parent process a test starts) on 127.0.0.1. Each test that starts
 one also checks that no process it started is left afterwards (/proc shows each
-process's parent). Clusters on a machine run one at a time, and this file starts seven
+process's parent). Clusters on a machine run one at a time, and this file starts nine
 of them (one of which ends at start-up); where one cluster can check two things, it does,
 and a cluster has one worker wherever one shows what is checked. The worker functions
 live in tests/cluster_workers.py.
@@ -46,6 +46,7 @@ from utils.dist_workers import (  # noqa: E402
     push_pull_sum,
     shard_batches,
     train_digits_accumulated,
+    train_digits_worker,
 )
 from utils.plot_dist import draw_parameter_server, plot_epoch_times  # noqa: E402
 
@@ -365,6 +366,20 @@ def test_accumulation_with_one_worker_is_plain_minibatch_training():
     assert 0.0 < result["losses"][0] < 2.31 and 0.5 < result["test_acc"] <= 1.0
 
 
+@linux_only
+@pytest.mark.parametrize("update_on_kvstore", [None, False])
+def test_two_workers_compute_what_one_process_accumulates(update_on_kvstore):
+    """Bit for bit, whether the servers (None: MXNet's choice) or the workers (False) run
+    the optimizer: the claim notebook 11 makes for the cluster and its reference."""
+    results = run_cluster(train_digits_worker, num_workers=2, num_epochs=1,
+                          update_on_kvstore=update_on_kvstore)
+    reference = train_digits_accumulated(num_workers=2, num_epochs=1)
+    for r in results:
+        for name, value in reference["params"].items():
+            np.testing.assert_array_equal(r["params"][name], value, err_msg=name)
+    assert children_of(os.getpid()) == []
+
+
 # ---- plot_dist -----------------------------------------------------------------------
 
 
@@ -381,7 +396,16 @@ def test_figures_have_titles_labels_and_refuse_bad_input():
     assert fig.axes[0].get_ylabel() == "seconds per epoch"
     assert [t.get_text() for t in fig.axes[0].texts] == ["0.20 s", "0.50 s"]
     plt.close(fig)
+    fig = plot_epoch_times({"one process": 0.2, "2 workers": 0.5}, "epochs",
+                           ranges={"one process": (0.1, 0.3), "2 workers": (0.5, 0.9)})
+    lines = fig.axes[0].collections[-1].get_segments()  # the error bars, one per bar
+    assert [tuple(seg[:, 1]) for seg in lines] == [(0.1, 0.3), (0.5, 0.9)]
+    plt.close(fig)
     with pytest.raises(ValueError, match="num_servers must be an int >= 1"):
         draw_parameter_server(2, 0)
     with pytest.raises(ValueError, match="need positive times"):
         plot_epoch_times({"a": 0.0}, "t")
+    with pytest.raises(ValueError, match="ranges must have the labels"):
+        plot_epoch_times({"a": 1.0}, "t", ranges={"b": (0.5, 1.5)})
+    with pytest.raises(ValueError, match=r"the ranges of \['a'\] do not enclose"):
+        plot_epoch_times({"a": 1.0}, "t", ranges={"a": (1.1, 1.5)})
