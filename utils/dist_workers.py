@@ -123,6 +123,21 @@ def _result(
     }
 
 
+def _send_weights_now(trainer: gluon.Trainer) -> None:
+    """Have `trainer` put its starting weights into its kvstore now, and wait until done.
+
+    Gluon 1.9.1's `Trainer` does this lazily, inside its first `step`, in the same call
+    that sends the first gradients. With `update_on_kvstore=False` the pull of the
+    starting weights writes the weights and the push-pull of the gradients writes the
+    gradients, so nothing orders the two: a worker whose pull reaches the server after
+    the first sum of gradients pulls that sum as its weights. (With the optimizer on the
+    servers both write the weights, so they run in order.)
+    """
+    trainer._init_kvstore()
+    trainer._init_params()
+    nd.waitall()
+
+
 def train_digits_worker(
     num_epochs: int = 2,
     batch_size: int = 32,
@@ -139,7 +154,8 @@ def train_digits_worker(
     the examples of all of them. `update_on_kvstore` goes to the `Trainer`: None
     (MXNet's choice: True for `dist_sync`) runs the optimizer on the servers;
     False makes the servers only add the gradients and every worker run the optimizer
-    on their sum. Returns a dict: "rank", "num_workers", "losses" (mean training loss
+    on their sum (the worker then sends its starting weights before training, see
+    `_send_weights_now`). Returns a dict: "rank", "num_workers", "losses" (mean training loss
     of each epoch on this shard), "test_acc" (on the whole test split), "params"
     (name -> NumPy array after training) and "seconds_per_epoch".
     Introduced in notebooks/11_training_on_several_machines.ipynb.
@@ -149,6 +165,8 @@ def train_digits_worker(
     net = digits_cnn(seed)
     trainer = gluon.Trainer(net.collect_params(), optimizer, {"learning_rate": lr}, kvstore=kv,
                             update_on_kvstore=update_on_kvstore)
+    if update_on_kvstore is False:
+        _send_weights_now(trainer)  # before the first gradients: see its docstring
     loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
     losses, seconds = [], []
     for epoch in range(num_epochs):
