@@ -1,8 +1,7 @@
 """Worker functions for the cluster tests (tests/test_dist.py).
 
-A worker process imports the function it runs by module and name, so these live in a
-module of their own that imports nothing heavy at the top: a worker that only sleeps or
-aborts starts in a fraction of a second.
+run_cluster accepts only a function a fresh process could import by module and name, so
+these live in a module of their own.
 """
 
 from __future__ import annotations
@@ -10,9 +9,9 @@ from __future__ import annotations
 import functools
 import os
 import signal
-import sys
 import time
-from pathlib import Path
+
+import numpy as np
 
 
 def fail_on_rank_one() -> int:
@@ -40,18 +39,30 @@ def kill_rank_zero() -> int:
     return kv.rank
 
 
-def abort_like_mxnet(once_marker: str | None = None) -> str:
-    """Die as MXNet's parameter server does when one of its own checks fails; with
-    `once_marker`, only in the first cluster (the first worker there creates the file)."""
-    if once_marker is not None:
-        try:
-            Path(once_marker).touch(exist_ok=False)
-        except FileExistsError:
-            return "ran"
-    sys.stderr.write("what():  kvstore_dist_server.h:611: Check failed: !stored.is_none(): "
-                     "init 7 first\n")
-    sys.stderr.flush()
-    os.abort()
+def push_pull_and_compute(shape: tuple[int, ...]) -> dict:
+    """`push_pull_sum`, plus what this worker computes and how many threads it computes
+    with: `reference_computation`'s result and every thread pool threadpoolctl finds."""
+    import threadpoolctl
+
+    from utils.dist_workers import push_pull_sum
+
+    result = push_pull_sum(shape)
+    result["computed"] = reference_computation()
+    result["threads"] = {pool["internal_api"]: pool["num_threads"]
+                         for pool in threadpoolctl.threadpool_info()}
+    return result
+
+
+def reference_computation():
+    """A convolution and a matrix product (oneDNN and OpenBLAS) on seeded data, whose last
+    bits depend on the kernels and the thread count the libraries use."""
+    from mxnet import nd
+
+    rng = np.random.default_rng(7)
+    x = nd.array(rng.normal(size=(4, 16, 20, 20)))
+    w = nd.array(rng.normal(size=(32, 16, 3, 3)))
+    y = nd.Convolution(x, w, kernel=(3, 3), pad=(1, 1), num_filter=32, no_bias=True)
+    return nd.dot(y.reshape((4, -1)), y.reshape((4, -1)).T).asnumpy(), y.asnumpy()
 
 
 SLEEP_FOREVER = functools.partial(time.sleep, 600)

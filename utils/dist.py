@@ -3,62 +3,51 @@
 MXNet trains on several machines with its `dist_sync` kvstore: a scheduler
 introduces the processes to each other, servers hold the weights, and workers
 push gradients and pull weights. `run_cluster` starts such a cluster as
-subprocesses of this Python process, every socket on 127.0.0.1, runs a worker
+child processes of this Python process, every socket on 127.0.0.1, runs a worker
 function in each worker, returns the workers' results in rank order, and takes
 the whole cluster down again whatever happens. The environment each role gets
 is `role_environment`, the same variables MXNet's own launcher sets on real
 machines.
 
-Passing the function: a worker is a fresh Python process, so it re-imports the
-function by its module and name (`pickle` by reference). The function must
-therefore live in a module the worker can import — a `.py` file, not a notebook
-cell. The worker sees the parent's `sys.path` and working folder, so a module
-next to the notebook works. Keyword arguments and results travel pickled.
-
-Processes: every process is started with this interpreter, under the numerics pin
-state this process started with (`utils.pin.child_environment`: pinned, one OpenMP
-thread each, unless this process itself started unpinned), in one process
-group of its own, and asks the kernel to kill it when its parent dies
+Processes: every process of the cluster is a copy of this one (`os.fork`), so it
+starts with MXNet, the worker function's module and everything else this process
+imported already loaded, and computes with the libraries as this process loaded
+them. (A fresh interpreter would spend a second or more of CPU importing MXNet
+before it could join; MXNet itself supports forking, and gives each forked process
+one OpenMP thread.) Each child then takes the environment of its role, runs in a
+process group of its own, and asks the kernel to kill it when its parent dies
 (`PR_SET_PDEATHSIG` on Linux; a watchdog thread polling the parent elsewhere).
-Nothing is written to disk: arguments go through stdin, results through stdout.
-Clusters on one machine run one at a time (see `_one_cluster_at_a_time`).
+Results come back pickled through a pipe; nothing is written to disk. Clusters on
+one machine run one at a time (see `_one_cluster_at_a_time`).
+
+The worker function: a fork could run any function, but on real machines every
+process is a fresh Python program that can only import its function by module and
+name. `run_cluster` holds `fn` to the same rule (defined in a `.py` module, not in a
+notebook cell), so that what runs here runs there.
 """
 
 from __future__ import annotations
 
-import json
+import gc
 import os
 import pickle
 import selectors
 import signal
 import socket
-import subprocess
 import sys
+import threading
 import time
 import traceback
-import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
-PARENT_VARIABLE = "GLUON_CNN_BASICS_CLUSTER_PARENT"
-PATH_VARIABLE = "GLUON_CNN_BASICS_CLUSTER_PATH"
-DIST_VARIABLE = "GLUON_CNN_BASICS_CLUSTER_DIST"
 HOST = "127.0.0.1"
 LOCK_NAME = "\0gluon-cnn-basics-run-cluster"
 # After this many seconds of waiting for another cluster, run_cluster says so on stderr.
 LOCK_NOTICE_SECONDS = 3.0
-# MXNet 1.9.1's parameter server aborts in a consistency check of its own when it is asked
-# for a key it never received ("init N first", or a reply without data in ps-lite's
-# kv_app.h): for instance when a worker's first push of a weight that oneDNN had left in
-# its blocked layout failed inside MXNet's engine (see utils.dist_workers.digits_cnn). A
-# cluster that ends so is ended and a fresh one started, with a RuntimeWarning naming the
-# cause, at most this many times; the error is raised after that.
-MXNET_ABORT_RETRIES = 2
-_MXNET_ABORTS = ("Check failed: !stored.is_none(): init", "kv_app.h", "van.cc")
 # The scheduler's port is chosen free, then bound by the scheduler a moment later; if
 # another program takes it in between, the cluster is started again on another port.
 PORT_RETRIES = 3
-_PIN_MODULE = "_gluon_cnn_basics_pin"  # utils/pin.py as the interpreter's start-up loaded it
 STDERR_TAIL_LINES = 20
 _TAIL_BYTES = 16384
 
@@ -108,7 +97,7 @@ def _check_count(name: str, value: object) -> None:
 
 
 def _check_function(fn: object) -> None:
-    """TypeError unless a worker process can import `fn` by its module and name."""
+    """TypeError unless a fresh Python process could import `fn` by its module and name."""
     if not callable(fn):
         raise TypeError(f"fn must be a callable, got {type(fn).__name__}")
     module = getattr(fn, "__module__", None)
@@ -116,14 +105,14 @@ def _check_function(fn: object) -> None:
     if module == "__main__" or "<" in name:
         where = "a notebook cell or script" if module == "__main__" else "a function"
         raise TypeError(
-            f"fn={name} is defined in {where}, "
-            "which a worker process cannot import: put it in a .py module (for example one next "
-            "to the notebook) and import it from there"
+            f"fn={name} is defined in {where}, which a worker on another machine could not "
+            "import: put it in a .py module (for example one next to the notebook) and "
+            "import it from there"
         )
     try:
         pickle.dumps(fn)
     except Exception as exc:
-        raise TypeError(f"fn={name} cannot be sent to the workers by reference: {exc}") from exc
+        raise TypeError(f"fn={name} cannot be imported by reference: {exc}") from exc
 
 
 def _one_cluster_at_a_time(deadline: float, timeout: float) -> socket.socket | None:
@@ -169,74 +158,97 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-# What every child runs (`python -c`). It must not import `utils` before its role is
-# known: importing MXNet in a server or the scheduler starts serving right away.
-_BOOTSTRAP = r"""
-import os, signal, sys, threading, time
+# ---- the child's side ----------------------------------------------------------------
 
-parent = int(os.environ["GLUON_CNN_BASICS_CLUSTER_PARENT"])
-armed = False
-if sys.platform.startswith("linux"):
-    import ctypes
-    armed = ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0) == 0  # 1: PR_SET_PDEATHSIG
-if os.getppid() != parent:  # the parent died before the line above ran
-    os._exit(70)
-if not armed:
-    def watchdog():
-        while os.getppid() == parent:
-            time.sleep(0.5)
+
+def _die_with(parent: int) -> None:
+    """End this process (SIGKILL) as soon as `parent` ends."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    else:
+        def watchdog() -> None:
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os._exit(70)
+
+        threading.Thread(target=watchdog, daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the line above took effect
         os._exit(70)
-    threading.Thread(target=watchdog, daemon=True).start()
-
-if os.environ["DMLC_ROLE"] == "worker":
-    # This file alone, not the utils package (whose other modules import scikit-learn):
-    # a worker imports what its function needs when it unpickles it.
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        "_run_cluster", os.environ["GLUON_CNN_BASICS_CLUSTER_DIST"])
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module._worker_main()
-else:
-    # A server or the scheduler: it serves from inside `import mxnet`, then exits. MXNet
-    # imports scipy.stats only for its test utilities, which neither role uses; without
-    # SciPy the import takes about half the CPU time (1.5 s less per process).
-    sys.modules["scipy"] = None
-    import mxnet
-"""
 
 
-def _worker_main() -> None:
-    """The worker side of `run_cluster` (runs in the child process).
+def _child(
+    role: str, env: dict[str, str], group: int, log: int, result: int | None,
+    inherited: list[int], fn: Callable[..., Any], kwargs: dict[str, Any],
+    parent: int, mask: set[signal.Signals],
+) -> NoReturn:
+    """Become one process of the cluster (runs in the forked child; never returns).
 
-    Reads the pickled (fn, kwargs) from stdin and calls fn(**kwargs). Its rank is that
-    of the `dist` kvstore fn creates: `mxnet.kvstore.create` is wrapped so as to keep a
-    reference to it (a process can join the cluster only once: a second dist kvstore
-    waits forever). If fn created none, the worker joins after fn returns. It writes
-    ("ok", rank, result) or ("error", rank, summary) pickled to its stdout, which only
-    `run_cluster` reads (everything the worker prints goes to stderr), then exits at
-    once: a worker that raised would otherwise wait forever in ps-lite's shutdown
-    barrier, and the parent ends the cluster itself.
+    stdout and stderr go to the `log` pipe; a worker writes its pickled
+    ("ok", rank, value) or ("error", rank, summary) to the `result` pipe, which only
+    `run_cluster` reads. Ends with `os._exit`, so nothing of the parent (its atexit
+    handlers, a Jupyter kernel's output threads) runs here.
     """
-    results = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)
-    for entry in json.loads(os.environ.get(PATH_VARIABLE, "[]")):
-        if entry not in sys.path:
-            sys.path.append(entry)
-    joined: list[Any] = []
+    code = 1
     try:
-        fn, kwargs = pickle.loads(sys.stdin.buffer.read())
-        import mxnet.kvstore
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        os.setpgid(0, group)
+        _die_with(parent)
+        for fd in inherited:  # the parent's ends of the pipes, and its cluster lock
+            os.close(fd)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        sys.stdout = sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
+        gc.freeze()  # the parent's objects stay as they are (and shared with it)
+        os.environ.update(env)
+        if role == "worker":
+            _work(fn, kwargs, result)
+        else:
+            _serve()
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 0
+    except BaseException:  # noqa: BLE001 - a failure must reach the parent, as stderr
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
 
-        create = mxnet.kvstore.create
 
-        def create_and_keep(name: str = "local") -> Any:
-            kv = create(name)
-            if kv.type.startswith("dist"):
-                joined.append(kv)
-            return kv
+def _serve() -> None:
+    """Serve as the scheduler or a server, as `DMLC_ROLE` says, until the workers finish."""
+    import mxnet  # imported here for the first time, MXNet serves, then raises SystemExit
 
-        mxnet.kvstore.create = create_and_keep
+    mxnet.kvstore.KVStoreServer(mxnet.kvstore.create("dist")).run()
+
+
+def _work(fn: Callable[..., Any], kwargs: dict[str, Any], result: int | None) -> None:
+    """Call fn(**kwargs) and write the outcome, pickled, to the `result` pipe.
+
+    The worker's rank is that of the `dist` kvstore fn creates: `mxnet.kvstore.create`
+    is wrapped so as to keep a reference to it (a process can join the cluster only
+    once: a second dist kvstore waits forever). If fn created none, the worker joins
+    after fn returns.
+    """
+    import mxnet.kvstore
+
+    joined: list[Any] = []
+    create = mxnet.kvstore.create
+
+    def create_and_keep(name: str = "local") -> Any:
+        kv = create(name)
+        if kv.type.startswith("dist"):
+            joined.append(kv)
+        return kv
+
+    mxnet.kvstore.create = create_and_keep
+    try:
         value = fn(**kwargs)
         if not joined:
             joined.append(create("dist_sync"))
@@ -245,24 +257,36 @@ def _worker_main() -> None:
         traceback.print_exc()
         rank = joined[0].rank if joined else None
         message = pickle.dumps(("error", rank, f"{type(exc).__name__}: {exc}"))
-    results.write(message)
-    results.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    view = memoryview(message)
+    while view:
+        view = view[os.write(result, view):]
+
+
+# ---- the parent's side ---------------------------------------------------------------
 
 
 class _Process:
-    """One child: its role, its Popen and what it wrote so far."""
+    """One child: its role, its pid, its pipes and what it wrote so far."""
 
-    def __init__(self, role: str, index: int, popen: subprocess.Popen) -> None:
-        self.role, self.index, self.popen = role, index, popen
+    def __init__(self, role: str, index: int, pid: int, log: int, result: int | None) -> None:
+        self.role, self.index, self.pid = role, index, pid
+        self.log_fd, self.result_fd = log, result
         self.result = bytearray()
         self.stderr = bytearray()
-        self.open_streams = 0
+        self.open_streams = 1 if result is None else 2
+        self.returncode: int | None = None
 
     @property
     def name(self) -> str:
         return self.role if self.role == "scheduler" else f"{self.role} process {self.index}"
+
+    def poll(self) -> int | None:
+        """The exit code (negative: killed by that signal) once the child has ended."""
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
 
     def tail(self, lines: int = STDERR_TAIL_LINES) -> str:
         text = bytes(self.stderr[-_TAIL_BYTES:]).decode(errors="replace").rstrip()
@@ -278,36 +302,62 @@ def _exit_reason(code: int) -> str:
     return f"exited with code {code}"
 
 
-def _start(role: str, index: int, env: dict[str, str], group: int) -> _Process:
-    popen = subprocess.Popen(
-        [sys.executable, "-c", _BOOTSTRAP],
-        env=env,
-        stdin=subprocess.PIPE if role == "worker" else subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE if role == "worker" else subprocess.STDOUT,
-        process_group=group,
-    )
-    return _Process(role, index, popen)
+def _start(
+    role: str, index: int, env: dict[str, str], processes: list[_Process],
+    fn: Callable[..., Any], kwargs: dict[str, Any], lock: socket.socket | None,
+) -> _Process:
+    """Fork one child of `role` and add it to `processes`; it joins the first child's
+    process group. SIGINT waits until the child is on the list, so that an interrupt
+    cannot leave a child that `_teardown` does not know about."""
+    group = processes[0].pid if processes else 0
+    log_read, log_write = os.pipe()
+    result_read, result_write = os.pipe() if role == "worker" else (None, None)
+    inherited = [fd for p in processes for fd in (p.log_fd, p.result_fd) if fd is not None]
+    inherited += [log_read] + ([result_read] if result_read is not None else [])
+    if lock is not None:
+        inherited.append(lock.fileno())
+    sys.stdout.flush()
+    sys.stderr.flush()
+    parent = os.getpid()
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        pid = os.fork()
+        if pid == 0:
+            _child(role, env, group, log_write, result_write, inherited, fn, kwargs, parent,
+                   mask)
+        processes.append(_Process(role, index, pid, log_read, result_read))
+        try:
+            os.setpgid(pid, group or pid)  # also here, so that no kill can come before it
+        except (PermissionError, ProcessLookupError):
+            pass  # the child has set it already, or has died
+        os.close(log_write)
+        if result_write is not None:
+            os.close(result_write)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    return processes[-1]
 
 
 def _teardown(processes: list[_Process]) -> None:
     """Kill every child (the whole process group first) and reap it; close the pipes."""
     if processes:
         try:
-            os.killpg(processes[0].popen.pid, signal.SIGKILL)
+            os.killpg(processes[0].pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
     for p in processes:
-        if p.popen.poll() is None:
-            p.popen.kill()
+        if p.poll() is None:
+            try:
+                os.kill(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
     for p in processes:
-        try:
-            p.popen.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # pragma: no cover - a process in the D state
-            pass
-        for stream in (p.popen.stdin, p.popen.stdout, p.popen.stderr):
-            if stream is not None:
-                stream.close()
+        deadline = time.monotonic() + 10
+        while p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        for fd in (p.log_fd, p.result_fd):
+            if fd is not None:
+                os.close(fd)
 
 
 def run_cluster(
@@ -320,75 +370,43 @@ def run_cluster(
     """Run fn(**kwargs) in every worker of a local `dist_sync` cluster; results by rank.
 
     Starts 1 scheduler, `num_servers` servers and `num_workers` workers on 127.0.0.1
-    (a free port, this interpreter, so pinned numerics and one thread per process).
-    Each worker joins the cluster, calls fn(**kwargs) and sends back its return value;
-    inside fn, `mx.kv.create("dist_sync")` (or a Trainer with kvstore="dist_sync")
-    joins the same cluster. Returns the list of return values, index i from the worker
-    of rank i. Once every worker has answered, the servers and the scheduler are
-    ended. fn must be importable by a worker (defined in a .py module, not a notebook
-    cell), else `TypeError`, as for a non-callable or unpicklable kwargs; counts below
+    (a free port), each a fork of this process. Each worker calls fn(**kwargs) and
+    sends back its return value; inside fn, `mx.kv.create("dist_sync")` (or a Trainer
+    with kvstore="dist_sync") joins the cluster. Returns the list of return values,
+    index i from the worker of rank i. Once every worker has answered, the servers and
+    the scheduler are ended. fn must be importable by module and name (defined in a .py
+    module, not a notebook cell), else `TypeError`, as for a non-callable; counts below
     1 or a timeout <= 0 are a `ValueError`; all before anything starts. A worker that
     raises or dies, a server or scheduler that exits early, or `timeout` seconds
     passing is a `ClusterError` naming the process, with the end of its stderr. On
     every way out, including KeyboardInterrupt, every process started is killed and
     reaped before this function returns or raises. Clusters on one machine run one at
     a time: a second call waits until the first has ended, says so on stderr after a
-    few seconds, and counts the wait against `timeout`. A cluster in which a process
-    dies in one of MXNet's own consistency checks (see `MXNET_ABORT_RETRIES`) is ended
-    and a fresh one started, within the same timeout, with a `RuntimeWarning` naming
-    the cause; fn then runs again, in new processes, so it must not rely on running
-    once. A scheduler port taken by another program before the scheduler bound it is
-    replaced by another (`PORT_RETRIES`). Introduced in
-    notebooks/11_training_on_several_machines.ipynb.
+    few seconds, and counts the wait against `timeout`. A scheduler port taken by
+    another program before the scheduler bound it is replaced by another
+    (`PORT_RETRIES`). Introduced in notebooks/11_training_on_several_machines.ipynb.
     """
     _check_function(fn)
     _check_count("num_workers", num_workers)
     _check_count("num_servers", num_servers)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
         raise ValueError(f"timeout must be a number of seconds > 0, got {timeout!r}")
-    try:
-        payload = pickle.dumps((fn, kwargs))
-    except Exception as exc:
-        raise TypeError(f"the keyword arguments cannot be sent to the workers: {exc}") from exc
 
     deadline = time.monotonic() + timeout
     lock = _one_cluster_at_a_time(deadline, timeout)
     try:
-        aborts = ports_lost = 0
-        while True:
+        for _ in range(PORT_RETRIES):
             try:
-                return _run(payload, num_workers, num_servers, deadline, timeout)
+                return _run(fn, kwargs, num_workers, num_servers, deadline, timeout, lock)
             except _PortLost:
-                ports_lost += 1
-                if ports_lost > PORT_RETRIES:
-                    raise ClusterError(
-                        f"the scheduler's port was taken by another program {ports_lost} times "
-                        "in a row before the scheduler could bind it"
-                    ) from None
-            except _MXNetAbort as abort:
-                aborts += 1
-                if aborts > MXNET_ABORT_RETRIES:
-                    raise ClusterError(
-                        f"{abort} (MXNet aborted in {aborts} clusters in a row)"
-                    ) from None
-                warnings.warn(
-                    f"run_cluster: {abort.cause}. Ending that cluster and starting a fresh one "
-                    f"(restart {aborts} of at most {MXNET_ABORT_RETRIES}): fn runs again in new "
-                    "processes.",
-                    RuntimeWarning,
-                    stacklevel=2,
-                )
+                pass
+        raise ClusterError(
+            f"the scheduler's port was taken by another program {PORT_RETRIES} times in a "
+            "row before the scheduler could bind it"
+        )
     finally:
         if lock is not None:
             lock.close()
-
-
-class _MXNetAbort(ClusterError):
-    """A process of the cluster died in one of MXNet's own consistency checks."""
-
-    def __init__(self, message: str, cause: str) -> None:
-        super().__init__(message)
-        self.cause = cause
 
 
 class _PortLost(ClusterError):
@@ -408,41 +426,27 @@ def _port_taken(port: int) -> bool:
 
 
 def _run(
-    payload: bytes,
+    fn: Callable[..., Any],
+    kwargs: dict[str, Any],
     num_workers: int,
     num_servers: int,
     deadline: float,
     timeout: float,
+    lock: socket.socket | None,
 ) -> list[Any]:
     """Start the processes, collect the answers, and end every process on the way out."""
-    pin = sys.modules.get(_PIN_MODULE)
-    base = pin.child_environment(dict(os.environ)) if pin is not None else dict(os.environ)
-    base[PARENT_VARIABLE] = str(os.getpid())
-    base[DIST_VARIABLE] = os.path.abspath(__file__)
-    base[PATH_VARIABLE] = json.dumps([os.path.abspath(p) if p else os.getcwd() for p in sys.path])
     port = _free_port()
     roles = ["scheduler"] + ["server"] * num_servers + ["worker"] * num_workers
     processes: list[_Process] = []
     selector = selectors.DefaultSelector()
     try:
         for i, role in enumerate(roles):
-            env = {**base, **role_environment(role, num_workers, num_servers, HOST, port)}
+            env = role_environment(role, num_workers, num_servers, HOST, port)
             index = i - 1 if role == "server" else i - 1 - num_servers
-            group = processes[0].popen.pid if processes else 0
-            processes.append(_start(role, index, env, group))
-        for p in processes:
-            if p.role == "worker":
-                try:
-                    p.popen.stdin.write(payload)
-                    p.popen.stdin.close()
-                except BrokenPipeError:
-                    pass  # it died already; the loop below reports it
-                selector.register(p.popen.stdout, selectors.EVENT_READ, (p, p.result))
-                selector.register(p.popen.stderr, selectors.EVENT_READ, (p, p.stderr))
-                p.open_streams = 2
-            else:
-                selector.register(p.popen.stdout, selectors.EVENT_READ, (p, p.stderr))
-                p.open_streams = 1
+            p = _start(role, index, env, processes, fn, kwargs, lock)
+            selector.register(p.log_fd, selectors.EVENT_READ, (p, p.stderr))
+            if p.result_fd is not None:
+                selector.register(p.result_fd, selectors.EVENT_READ, (p, p.result))
         answers = _collect(processes, selector, deadline, timeout, port)
     finally:
         selector.close()
@@ -464,7 +468,7 @@ def _collect(
     while len(done) < len(workers):
         left = deadline - time.monotonic()
         if left <= 0:
-            waiting = [p for p in workers if id(p) not in done]
+            waiting = [p for p in workers if p.pid not in done]
             raise ClusterError(
                 f"the cluster did not finish within timeout={timeout:g} s "
                 f"({len(waiting)} of {len(workers)} workers still running); "
@@ -478,22 +482,14 @@ def _collect(
                 if buffer is p.stderr and len(buffer) > 4 * _TAIL_BYTES:
                     del buffer[: -_TAIL_BYTES]
             else:
-                selector.unregister(key.fileobj)
+                selector.unregister(key.fd)
                 p.open_streams -= 1
         for p in processes:
-            code = p.popen.poll()
-            if code is None or p.open_streams > 0 or id(p) in done:
+            if p.pid in done or p.open_streams > 0 or p.poll() is None:
                 continue
+            code = p.returncode
             if p.role == "scheduler" and ("bind failed" in p.tail() or _port_taken(port)):
                 raise _PortLost(f"port {port} was taken before the scheduler bound it")
-            if code == -signal.SIGABRT and any(m in p.tail() for m in _MXNET_ABORTS):
-                cause = next(line.strip() for line in reversed(p.tail().splitlines())
-                             if any(m in line for m in _MXNET_ABORTS))
-                raise _MXNetAbort(
-                    f"the {p.name} {_exit_reason(code)} inside MXNet; last lines of its "
-                    f"output:\n{p.tail()}",
-                    cause=f"the {p.name} {_exit_reason(code)} inside MXNet ({cause})",
-                )
             if p.role != "worker":
                 raise ClusterError(
                     f"the {p.name} {_exit_reason(code)} before the workers finished; "
@@ -514,5 +510,5 @@ def _collect(
                     f"{who} raised {value}; last lines of its stderr:\n{p.tail()}"
                 )
             answers[rank] = value
-            done.add(id(p))
+            done.add(p.pid)
     return answers

@@ -21,7 +21,6 @@ import numpy as np
 from mxnet import autograd, gluon, init, nd
 from mxnet.gluon import nn
 
-from utils import pin
 from utils.data import load_digits_dataset
 
 DMLC_VARIABLES = ("DMLC_ROLE", "DMLC_PS_ROOT_URI", "DMLC_NUM_SERVER", "DMLC_NUM_WORKER")
@@ -33,9 +32,8 @@ def push_pull_sum(shape: tuple[int, ...] = (2, 3)) -> dict[str, Any]:
     Joins the cluster with `mx.kv.create("dist_sync")`; rank 0 initialises key 0 with
     zeros, every worker pushes (rank + 1) * ones(shape) and pulls what the server
     stored: with n workers, the sum 1 + 2 + ... + n everywhere. Returns a dict with
-    "rank", "num_workers", "pulled" (a NumPy array of `shape`), "pinned" (the numerics
-    pin holds in this process), "omp_threads" and the DMLC_* variables it was started
-    with. Introduced in notebooks/11_training_on_several_machines.ipynb.
+    "rank", "num_workers", "pulled" (a NumPy array of `shape`) and "env", the DMLC_*
+    variables of its role. Introduced in notebooks/11_training_on_several_machines.ipynb.
     """
     kv = mx.kv.create("dist_sync")
     kv.init(0, nd.zeros(shape))
@@ -46,8 +44,6 @@ def push_pull_sum(shape: tuple[int, ...] = (2, 3)) -> dict[str, Any]:
         "rank": kv.rank,
         "num_workers": kv.num_workers,
         "pulled": pulled.asnumpy(),
-        "pinned": pin.is_pinned(),
-        "omp_threads": os.environ.get("OMP_NUM_THREADS"),
         "env": {k: os.environ.get(k) for k in DMLC_VARIABLES},
     }
 
@@ -124,9 +120,22 @@ def _result(
         "test_acc": float((predicted == y_test).mean().asscalar()),
         "params": {name: p.data().asnumpy() for name, p in params.items()},
         "seconds_per_epoch": seconds,
-        "pinned": pin.is_pinned(),
-        "omp_threads": os.environ.get("OMP_NUM_THREADS"),
     }
+
+
+def _send_weights_now(trainer: gluon.Trainer) -> None:
+    """Have `trainer` put its starting weights into its kvstore now, and wait until done.
+
+    Gluon 1.9.1's `Trainer` does this lazily, inside its first `step`, in the same call
+    that sends the first gradients. With `update_on_kvstore=False` the pull of the
+    starting weights writes the weights and the push-pull of the gradients writes the
+    gradients, so nothing orders the two: a worker whose pull reaches the server after
+    the first sum of gradients pulls that sum as its weights. (With the optimizer on the
+    servers both write the weights, so they run in order.)
+    """
+    trainer._init_kvstore()
+    trainer._init_params()
+    nd.waitall()
 
 
 def train_digits_worker(
@@ -135,21 +144,29 @@ def train_digits_worker(
     optimizer: str = "adam",
     lr: float = 0.01,
     seed: int = 0,
+    update_on_kvstore: bool | None = None,
 ) -> dict[str, Any]:
     """Train `digits_cnn` as one worker of a `dist_sync` cluster, on this worker's shard.
 
     Joins the cluster, takes the batches `shard_batches` gives its rank, and after each
     backward pass calls `trainer.step(batch_size * num_workers)`: the server adds the
     gradients of all workers (each a sum over its batch), so the step must divide by
-    the examples of all of them. Returns a dict: "rank", "num_workers", "losses" (mean
-    training loss of each epoch on this shard), "test_acc" (on the whole test split),
-    "params" (name -> NumPy array after training), "seconds_per_epoch", "pinned" and
-    "omp_threads". Introduced in notebooks/11_training_on_several_machines.ipynb.
+    the examples of all of them. `update_on_kvstore` goes to the `Trainer`: None
+    (MXNet's choice: True for `dist_sync`) runs the optimizer on the servers;
+    False makes the servers only add the gradients and every worker run the optimizer
+    on their sum (the worker then sends its starting weights before training, see
+    `_send_weights_now`). Returns a dict: "rank", "num_workers", "losses" (mean training loss
+    of each epoch on this shard), "test_acc" (on the whole test split), "params"
+    (name -> NumPy array after training) and "seconds_per_epoch".
+    Introduced in notebooks/11_training_on_several_machines.ipynb.
     """
     kv = mx.kv.create("dist_sync")
     data = x_train, y_train, _, _ = _digits_arrays()
     net = digits_cnn(seed)
-    trainer = gluon.Trainer(net.collect_params(), optimizer, {"learning_rate": lr}, kvstore=kv)
+    trainer = gluon.Trainer(net.collect_params(), optimizer, {"learning_rate": lr}, kvstore=kv,
+                            update_on_kvstore=update_on_kvstore)
+    if update_on_kvstore is False:
+        _send_weights_now(trainer)  # before the first gradients: see its docstring
     loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
     losses, seconds = [], []
     for epoch in range(num_epochs):

@@ -758,7 +758,8 @@ def draw_im2col(X: object, K: object, title: str) -> Figure:
 def plot_timings(times_ms: Mapping[str, float], title: str, ax: Axes | None = None) -> Figure:
     """Bar chart of median times in milliseconds on a log axis, one bar per implementation.
 
-    A thin layer over `plot_bars` for values that span several orders of magnitude.
+    A thin layer over `plot_bars` for values that span several orders of magnitude
+    (notebook 10 gives it processor time; the label says only "ms per call").
     Given `ax`, it draws there and leaves the figure's layout to the caller (who lays
     out all panels once); otherwise it makes and lays out a figure of its own.
     Introduced in notebooks/10_computing_convolution_fast.ipynb.
@@ -766,7 +767,7 @@ def plot_timings(times_ms: Mapping[str, float], title: str, ax: Axes | None = No
     if not times_ms or min(times_ms.values()) <= 0:
         raise ValueError(f"need positive times, got {dict(times_ms)!r}")
     own_figure = ax is None
-    fig = plot_bars(times_ms, title, "median time per call (ms, log scale)", ax=ax, fmt="{:.3g}")
+    fig = plot_bars(times_ms, title, "ms per call (median, log scale)", ax=ax, fmt="{:.3g}")
     ax = ax or fig.axes[0]
     ax.set_yscale("log")
     ax.set_ylim(min(times_ms.values()) / 3, max(times_ms.values()) * 5)

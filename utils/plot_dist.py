@@ -82,25 +82,45 @@ def draw_parameter_server(num_workers: int = 2, num_servers: int = 1) -> Figure:
     return fig
 
 
-def plot_epoch_times(seconds: Mapping[str, float], title: str) -> Figure:
+def plot_epoch_times(
+    seconds: Mapping[str, float],
+    title: str,
+    ranges: Mapping[str, tuple[float, float]] | None = None,
+) -> Figure:
     """Bar chart of seconds per training epoch, one bar per way of training.
 
-    `seconds` maps a label to a positive number of seconds; each bar is annotated with
-    its value, grey for labels starting "one process", green for the others (clusters).
-    An empty mapping or a value <= 0 is a `ValueError`.
-    Introduced in notebooks/11_training_on_several_machines.ipynb.
+    `seconds` maps a label to a positive number of seconds (the mean epoch); each bar is
+    annotated with its value, grey for labels starting "one process", green for the
+    others (clusters). `ranges`, if given, maps every label to the (shortest, longest)
+    epoch behind its bar, drawn as a black line from one to the other. An empty mapping,
+    a value <= 0, or ranges for other labels or not enclosing their value are a
+    `ValueError`. Introduced in notebooks/11_training_on_several_machines.ipynb.
     """
     if not seconds or min(seconds.values()) <= 0:
         raise ValueError(f"need positive times, got {dict(seconds)!r}")
+    if ranges is not None:
+        if set(ranges) != set(seconds):
+            raise ValueError(f"ranges must have the labels {list(seconds)}, got {list(ranges)}")
+        outside = [k for k, (low, high) in ranges.items() if not low <= seconds[k] <= high]
+        if outside:
+            raise ValueError(f"the ranges of {outside} do not enclose their values")
     fig, ax = plt.subplots(figsize=(7, 3.6))
     labels, values = list(seconds), list(seconds.values())
     colors = ["tab:gray" if label.startswith("one process") else "tab:green" for label in labels]
     bars = ax.bar(range(len(values)), values, color=colors)
-    for bar, value in zip(bars, values, strict=True):
-        ax.text(bar.get_x() + bar.get_width() / 2, value, f"{value:.2f} s", ha="center",
+    top = max(values)
+    if ranges is not None:
+        lows = [values[i] - ranges[label][0] for i, label in enumerate(labels)]
+        highs = [ranges[label][1] - values[i] for i, label in enumerate(labels)]
+        ax.errorbar(range(len(values)), values, yerr=[lows, highs], fmt="none", ecolor="black",
+                    capsize=4, lw=1.2)
+        top = max(high for _, high in ranges.values())
+    for bar, label, value in zip(bars, labels, values, strict=True):
+        above = ranges[label][1] + 0.02 * top if ranges is not None else value
+        ax.text(bar.get_x() + bar.get_width() * 0.5, above, f"{value:.2f} s", ha="center",
                 va="bottom", fontsize=9)
     ax.set_xticks(range(len(values)), labels)
-    ax.set_ylim(0, max(values) * 1.25)
+    ax.set_ylim(0, top * 1.25)
     ax.set_xlabel("how the epoch was computed")
     ax.set_ylabel("seconds per epoch")
     ax.set_title(title)
