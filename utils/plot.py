@@ -223,6 +223,42 @@ def draw_corr2d_offsets(
     fig.tight_layout()
     return fig
 
+
+def show_edge_maps(
+    edge_maps: Mapping[str, object], suptitle: str, limit: float | None = None
+) -> Figure:
+    """Edge maps side by side, each red where its response is positive and blue where negative.
+
+    `edge_maps` maps a panel title to a 2-D array (h, w), the response of an image to one
+    kernel. All panels share one colour scale, white at 0 and symmetric from -`limit` to
+    `limit` (default: the largest |value| over all maps); a value beyond the limit is drawn
+    in the limit's colour, and the colour bars then have pointed ends. Each panel has its
+    colour bar, so a response's sign and size can be read off. Introduced in
+    notebooks/01_cross_correlation.ipynb.
+    """
+    if not isinstance(edge_maps, Mapping):
+        raise TypeError(f"edge_maps must map titles to arrays, got {type(edge_maps).__name__}")
+    maps = {title: to_numpy(values) for title, values in edge_maps.items()}
+    shapes = [m.shape for m in maps.values()]
+    if not maps or any(len(shape) != 2 for shape in shapes):
+        raise ValueError(f"show_edge_maps needs one or more 2-D maps, got shapes {shapes}")
+    largest = max(float(np.abs(m).max()) for m in maps.values())
+    limit = largest if limit is None else float(limit)
+    if not limit > 0:
+        raise ValueError(f"limit must be positive (all-zero maps need one), got {limit!r}")
+    fig, axes = plt.subplots(1, len(maps), figsize=(5.2 * len(maps), 4.6), squeeze=False)
+    for ax, (title, values) in zip(axes.flat, maps.items(), strict=True):
+        shown = ax.imshow(values, cmap="RdBu_r", vmin=-limit, vmax=limit)
+        ax.set_title(title)
+        ax.set_xlabel("column")
+        ax.set_ylabel("row")
+        fig.colorbar(shown, ax=ax, shrink=0.8, label="response",
+                     extend="both" if largest > limit else "neither")
+    fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
 # ---- figures of notebooks 02-03 (learning a kernel; padding and stride) -----
 
 
