@@ -304,6 +304,47 @@ def plot_contraction(
     return finish_axes(fig, ax, title, "learning rate", "rho, error factor per iteration")
 
 
+def draw_input_gradient(
+    G: object, K: object, grad_X: object, stride: int | tuple[int, int], title: str
+) -> Figure:
+    """How a convolution's output gradient is scattered back onto its input.
+
+    G (oh, ow) is the gradient of a loss with respect to the output of
+    `corr2d(X, K, stride=stride)` (no padding), K (kh, kw) the kernel and grad_X
+    (h, w) the gradient with respect to X. Three panels: G spread out by the
+    stride (s - 1 zeros between its elements, each element outlined in its
+    colour), the kernel, and grad_X with the window of each element of G
+    outlined in the same colour, which is where that element, times K, lands;
+    cells no window covers (a stride that does not fit) are hatched. Colours
+    repeat after four. Introduced in notebooks/02_learning_a_kernel.ipynb.
+    """
+    g, k, gx = to_numpy(G), to_numpy(K), to_numpy(grad_X)
+    for name, a in (("G", g), ("K", k), ("grad_X", gx)):
+        if a.ndim != 2 or 0 in a.shape:
+            raise ValueError(f"{name} must be a non-empty 2-D array, got shape {a.shape}")
+    sh, sw = pair(stride, "stride", 1)
+    (oh, ow), (kh, kw) = g.shape, k.shape
+    if (oh - 1) * sh + kh > gx.shape[0] or (ow - 1) * sw + kw > gx.shape[1]:
+        raise ValueError(
+            f"windows of a {kh}x{kw} kernel at stride {stride!r} for an output gradient of shape "
+            f"{g.shape} do not fit in grad_X of shape {gx.shape}"
+        )
+    spread = np.zeros(((oh - 1) * sh + 1, (ow - 1) * sw + 1), dtype=g.dtype)
+    spread[::sh, ::sw] = g
+    windows = _padded_windows(g.shape, k.shape, (sh, sw))
+    fig, axes = plt.subplots(
+        1, 3, figsize=(11, 4.2), gridspec_kw={"width_ratios": [spread.shape[1], kw, gx.shape[1]]}
+    )
+    cells = [(r, c, 1, 1) for r, c, _, _ in windows]
+    draw_grid(axes[0], spread, f"output gradient G,\nspread by stride {stride}", highlight=cells)
+    draw_grid(axes[1], k, "kernel K")
+    draw_grid(axes[2], gx, "gradient w.r.t. the input", highlight=windows)
+    _hatch_unvisited(axes[2], gx.shape, windows)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def _padded_windows(
     out_hw: tuple[int, int], kernel_hw: tuple[int, int], stride_hw: tuple[int, int]
 ) -> list[tuple[int, int, int, int]]:
