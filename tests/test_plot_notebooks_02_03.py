@@ -13,6 +13,7 @@ from mxnet import nd
 
 from utils import corr2d
 from utils.plot import (
+    draw_input_gradient,
     plot_contraction,
     plot_kernel_centres,
     plot_strided_windows,
@@ -40,6 +41,11 @@ def _outlined(ax) -> list[tuple[float, float, float, float]]:
         for p in ax.patches
         if isinstance(p, Rectangle) and not p.get_fill() and p.get_linewidth() > 2
     ]
+
+
+def _grid_shape(ax) -> tuple[int, int]:
+    """(rows, columns) of the grid `draw_grid` drew on `ax`, from its ticks."""
+    return len(ax.get_yticks()), len(ax.get_xticks())
 
 
 # ---- notebook 02: the contraction factor ---------------------------------------------
@@ -92,6 +98,50 @@ def test_plot_contraction_bad_inputs(curvatures, lr_max, message):
 
 
 # ---- notebook 03: padding, stride, odd and even kernels --------------------------------
+
+
+def test_draw_input_gradient_spreads_g_and_outlines_each_window_it_scatters_to():
+    G, K = nd.array([[1, 10], [100, 1000]]), nd.arange(1, 10).reshape((3, 3))
+    grad_X = nd.arange(36).reshape((6, 6))  # any (6, 6) values: the helper only draws them
+    fig = draw_input_gradient(G, K, grad_X, 2, "t")
+    try:
+        spread_ax, kernel_ax, input_ax = fig.axes
+        spread = [float(t.get_text()) for t in spread_ax.texts]
+        assert spread == [1, 0, 10, 0, 0, 0, 100, 0, 1000]
+        assert sorted(_outlined(spread_ax)) == [(0, 0, 1, 1), (0, 2, 1, 1), (2, 0, 1, 1),
+                                                (2, 2, 1, 1)]
+        assert [float(t.get_text()) for t in kernel_ax.texts] == list(range(1, 10))
+        assert sorted(_outlined(input_ax)) == [(0, 0, 3, 3), (0, 2, 3, 3), (2, 0, 3, 3),
+                                               (2, 2, 3, 3)]
+        assert _hatched(input_ax) == {(5, c) for c in range(6)} | {(r, 5) for r in range(6)}
+        assert [float(t.get_text()) for t in input_ax.texts] == list(range(36))
+        assert fig._suptitle.get_text() == "t"
+    finally:
+        plt.close(fig)
+
+
+def test_draw_input_gradient_with_unequal_strides_and_no_unread_cells():
+    G = nd.ones((2, 3))
+    fig = draw_input_gradient(G, nd.ones((2, 2)), nd.zeros((4, 6)), (2, 2), "t")
+    try:
+        assert _grid_shape(fig.axes[0]) == (3, 5)
+        assert _hatched(fig.axes[2]) == set()
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    "G, K, grad_X, stride, message",
+    [
+        (np.ones(2), np.ones((2, 2)), np.ones((3, 3)), 1, "G must be a non-empty 2-D"),
+        (np.ones((2, 2)), np.ones((2, 2)), np.ones((0, 3)), 1, "grad_X must be a non-empty"),
+        (np.ones((2, 2)), np.ones((2, 2)), np.ones((3, 3)), 2, "do not fit in grad_X"),
+        (np.ones((2, 2)), np.ones((2, 2)), np.ones((3, 3)), 0, "stride must be >= 1"),
+    ],
+)
+def test_draw_input_gradient_bad_inputs(G, K, grad_X, stride, message):
+    with pytest.raises(ValueError, match=message):
+        draw_input_gradient(G, K, grad_X, stride, "t")
 
 
 def test_plot_strided_windows_outlines_each_window_and_hatches_what_none_reads():

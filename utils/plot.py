@@ -223,6 +223,42 @@ def draw_corr2d_offsets(
     fig.tight_layout()
     return fig
 
+
+def show_edge_maps(
+    edge_maps: Mapping[str, object], suptitle: str, limit: float | None = None
+) -> Figure:
+    """Edge maps side by side, each red where its response is positive and blue where negative.
+
+    `edge_maps` maps a panel title to a 2-D array (h, w), the response of an image to one
+    kernel. All panels share one colour scale, white at 0 and symmetric from -`limit` to
+    `limit` (default: the largest |value| over all maps); a value beyond the limit is drawn
+    in the limit's colour, and the colour bars then have pointed ends. Each panel has its
+    colour bar, so a response's sign and size can be read off. Introduced in
+    notebooks/01_cross_correlation.ipynb.
+    """
+    if not isinstance(edge_maps, Mapping):
+        raise TypeError(f"edge_maps must map titles to arrays, got {type(edge_maps).__name__}")
+    maps = {title: to_numpy(values) for title, values in edge_maps.items()}
+    shapes = [m.shape for m in maps.values()]
+    if not maps or any(len(shape) != 2 for shape in shapes):
+        raise ValueError(f"show_edge_maps needs one or more 2-D maps, got shapes {shapes}")
+    largest = max(float(np.abs(m).max()) for m in maps.values())
+    limit = largest if limit is None else float(limit)
+    if not limit > 0:
+        raise ValueError(f"limit must be positive (all-zero maps need one), got {limit!r}")
+    fig, axes = plt.subplots(1, len(maps), figsize=(5.2 * len(maps), 4.6), squeeze=False)
+    for ax, (title, values) in zip(axes.flat, maps.items(), strict=True):
+        shown = ax.imshow(values, cmap="RdBu_r", vmin=-limit, vmax=limit)
+        ax.set_title(title)
+        ax.set_xlabel("column")
+        ax.set_ylabel("row")
+        fig.colorbar(shown, ax=ax, shrink=0.8, label="response",
+                     extend="both" if largest > limit else "neither")
+    fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
 # ---- figures of notebooks 02-03 (learning a kernel; padding and stride) -----
 
 
@@ -266,6 +302,47 @@ def plot_contraction(
     ax.set_xlim(0, lr_max)
     ax.set_ylim(0, rho_max)
     return finish_axes(fig, ax, title, "learning rate", "rho, error factor per iteration")
+
+
+def draw_input_gradient(
+    G: object, K: object, grad_X: object, stride: int | tuple[int, int], title: str
+) -> Figure:
+    """How a convolution's output gradient is scattered back onto its input.
+
+    G (oh, ow) is the gradient of a loss with respect to the output of
+    `corr2d(X, K, stride=stride)` (no padding), K (kh, kw) the kernel and grad_X
+    (h, w) the gradient with respect to X. Three panels: G spread out by the
+    stride (s - 1 zeros between its elements, each element outlined in its
+    colour), the kernel, and grad_X with the window of each element of G
+    outlined in the same colour, which is where that element, times K, lands;
+    cells no window covers (a stride that does not fit) are hatched. Colours
+    repeat after four. Introduced in notebooks/02_learning_a_kernel.ipynb.
+    """
+    g, k, gx = to_numpy(G), to_numpy(K), to_numpy(grad_X)
+    for name, a in (("G", g), ("K", k), ("grad_X", gx)):
+        if a.ndim != 2 or 0 in a.shape:
+            raise ValueError(f"{name} must be a non-empty 2-D array, got shape {a.shape}")
+    sh, sw = pair(stride, "stride", 1)
+    (oh, ow), (kh, kw) = g.shape, k.shape
+    if (oh - 1) * sh + kh > gx.shape[0] or (ow - 1) * sw + kw > gx.shape[1]:
+        raise ValueError(
+            f"windows of a {kh}x{kw} kernel at stride {stride!r} for an output gradient of shape "
+            f"{g.shape} do not fit in grad_X of shape {gx.shape}"
+        )
+    spread = np.zeros(((oh - 1) * sh + 1, (ow - 1) * sw + 1), dtype=g.dtype)
+    spread[::sh, ::sw] = g
+    windows = _padded_windows(g.shape, k.shape, (sh, sw))
+    fig, axes = plt.subplots(
+        1, 3, figsize=(11, 4.2), gridspec_kw={"width_ratios": [spread.shape[1], kw, gx.shape[1]]}
+    )
+    cells = [(r, c, 1, 1) for r, c, _, _ in windows]
+    draw_grid(axes[0], spread, f"output gradient G,\nspread by stride {stride}", highlight=cells)
+    draw_grid(axes[1], k, "kernel K")
+    draw_grid(axes[2], gx, "gradient w.r.t. the input", highlight=windows)
+    _hatch_unvisited(axes[2], gx.shape, windows)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
 
 
 def _padded_windows(
