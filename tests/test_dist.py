@@ -22,25 +22,21 @@ import sys
 import time
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from cluster_workers import (  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from cluster_workers import (
     SLEEP_FOREVER,
     fail_on_rank_one,
     kill_rank_zero,
     push_pull_and_compute,
     reference_computation,
 )
-from mxnet import autograd, gluon, nd  # noqa: E402
+from mxnet import autograd, gluon, nd
 
-from utils import dist  # noqa: E402
-from utils.dist import ClusterError, role_environment, run_cluster  # noqa: E402
-from utils.dist_workers import (  # noqa: E402
+from utils import dist
+from utils.dist import ClusterError, role_environment, run_cluster
+from utils.dist_workers import (
     _digits_arrays,
     digits_cnn,
     push_pull_sum,
@@ -48,7 +44,9 @@ from utils.dist_workers import (  # noqa: E402
     train_digits_accumulated,
     train_digits_worker,
 )
-from utils.plot_dist import draw_parameter_server, plot_epoch_times  # noqa: E402
+from utils.plot_dist import draw_parameter_server, plot_epoch_times
+
+pytestmark = pytest.mark.cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")

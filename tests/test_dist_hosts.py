@@ -26,6 +26,8 @@ import pytest
 
 from utils.dist import role_environment
 
+pytestmark = [pytest.mark.cluster, pytest.mark.root]
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "11_training_on_several_machines.ipynb"
 HOSTS = ["10.77.0.1", "10.77.0.2"]

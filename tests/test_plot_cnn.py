@@ -1,16 +1,13 @@
 """Tests of utils.plot_cnn, the figures of notebooks/07_whole_cnn.ipynb."""
 
 import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.patches import Rectangle
+from mxnet import nd
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
-from mxnet import nd  # noqa: E402
-
-from utils.plot_cnn import (  # noqa: E402
+from utils.plot_cnn import (
     draw_data_flow,
     draw_receptive_fields,
     plot_feature_maps,

@@ -1,14 +1,10 @@
 """Tests of utils.plot_runs."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from utils.plot_runs import (  # noqa: E402
+from utils.plot_runs import (
     plot_curves_spread,
     plot_mean_spread,
     plot_seed_spread,

@@ -2,19 +2,15 @@
 
 import importlib
 
-import matplotlib
+import matplotlib.pyplot as plt
+import mxnet as mx
+import numpy as np
+import pytest
+from mxnet import gluon, init, nd
+from mxnet.gluon import nn
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import mxnet as mx  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from mxnet import gluon, init, nd  # noqa: E402
-from mxnet.gluon import nn  # noqa: E402
-
-from utils import accuracy, evaluate, train  # noqa: E402
-from utils.plot import plot_bars, plot_history  # noqa: E402
+from utils import accuracy, evaluate, train
+from utils.plot import plot_bars, plot_history
 
 # The module itself: `utils.train` as an attribute is the function, which the package exports.
 train_module = importlib.import_module("utils.train")
