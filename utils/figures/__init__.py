@@ -1,0 +1,1 @@
+"""Figures that move or respond: an HTML animation player, its animations, a shape explorer."""
