@@ -4,8 +4,13 @@ Notebooks import the animations by name, e.g. `from utils.figures import corr2d_
 """
 
 from utils.figures.animated import channels_animation, corr2d_animation, pooling_animation
-from utils.figures.animated_deeper import dilation_animation, transposed_animation
+from utils.figures.animated_deeper import (
+    dilation_animation,
+    transposed_animation,
+    transposed_conv2d,
+)
 from utils.figures.animation import Animation
+from utils.figures.explorer import shape_explorer
 
 __all__ = [
     "Animation",
@@ -13,5 +18,7 @@ __all__ = [
     "corr2d_animation",
     "dilation_animation",
     "pooling_animation",
+    "shape_explorer",
     "transposed_animation",
+    "transposed_conv2d",
 ]

@@ -140,8 +140,9 @@ def transposed_frames(
         (r0, c0), (kh, kw) = st.corner, k.shape
         captions.append(f"X[{st.at[0]}, {st.at[1]}] = {number(st.value)} adds "
                         f"{_matrix(st.block)} to Y[{r0}:{r0 + kh}, {c0}:{c0 + kw}]")
+    titles = list(captions)  # the frames' own titles leave out the whole output: too wide
     captions[-1] += f"; Y = {_matrix(Y)}"
-    return Frames(lambda n: _scatter_frame(x, k, Y, steps, n, title, captions[n]),
+    return Frames(lambda n: _scatter_frame(x, k, Y, steps, n, title, titles[n]),
                   captions, title)
 
 
