@@ -66,8 +66,11 @@ host-check:
 # Jupyter refuses to start as root unless told; containers often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# The notebooks' animations are HTML with a script, which JupyterLab runs only in a
+# trusted notebook: trust them (for this user, on this machine) before starting.
 lab: $(PINNED)
 	@$(BIN)/python utils/pin.py show
+	@$(BIN)/jupyter trust notebooks/*.ipynb notebooks/zh/*.ipynb
 	$(BIN)/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --no-browser $(ROOT_FLAG)
 
 # One pytest session on $(JOBS) workers: the unit tests, every notebook once under strict
