@@ -116,12 +116,17 @@ def test_explorer_follows_the_stride_slider(page, lab):
     _open(page, lab, "03_padding_and_stride.ipynb")
     page.locator(".jp-Notebook").first.click()
     page.keyboard.press("Escape")
-    # JupyterLab's command "Run All Cells", through its command palette
-    page.keyboard.press("Control+Shift+c")
-    page.keyboard.type("Run All Cells")
-    page.keyboard.press("Enter")
-    live = page.locator(".jupyter-widgets .widget-output").first
-    live.wait_for()
+    # the kernel first, then JupyterLab's menu Run > Run All Cells
+    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(
+        state="attached")
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    live = page.locator(".widget-output").first
+    try:
+        live.wait_for()
+    except Exception:
+        page.screenshot(path=str(Path(os.environ.get("LAB_SHOTS", "/tmp")) / "lab-03.png"))
+        raise
     text = live.locator("pre").first
     page.wait_for_function(
         "el => el.innerText.includes('stride 2')", arg=text.element_handle())

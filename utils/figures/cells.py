@@ -58,10 +58,15 @@ def draw_cells(
         for r, c in zip(*np.nonzero(hatch), strict=True):
             ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, hatch="///",
                                    edgecolor="0.6", lw=0))
+    # The grid as two line collections and the numbers kept out of the layout
+    # computation: they lie inside the axes, and a frame has a hundred of them.
+    ax.hlines(np.arange(h + 1) - 0.5, -0.5, w - 0.5, color="0.4", lw=0.6)
+    ax.vlines(np.arange(w + 1) - 0.5, -0.5, h - 0.5, color="0.4", lw=0.6)
     for r in range(h):
         for c in range(w):
-            ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="0.4", lw=0.6))
-            ax.text(c, r, cells[r, c], ha="center", va="center", fontsize=fontsize)
+            if cells[r, c]:
+                ax.text(c, r, cells[r, c], ha="center", va="center", fontsize=fontsize,
+                        in_layout=False)
     for r, c, bh, bw in outline:
         ax.add_patch(Rectangle((c - 0.44, r - 0.44), bw - 0.12, bh - 0.12, fill=False,
                                edgecolor=outline_color, lw=2.2))
