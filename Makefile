@@ -72,8 +72,11 @@ host-check:
 # Jupyter refuses to start as root unless told; containers often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# The notebooks' animations are HTML with a script, which JupyterLab runs only in a
+# trusted notebook: trust them (for this user, on this machine) before starting.
 lab: $(PINNED)
 	@$(BIN)/python tools/pin.py show
+	@$(BIN)/jupyter trust notebooks/*.ipynb notebooks/zh/*.ipynb
 	$(BIN)/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --no-browser $(ROOT_FLAG)
 
 # One pytest session on $(JOBS) workers: the unit tests, every notebook once under strict
@@ -102,7 +105,8 @@ execute: host-check $(PINNED)
 	  echo "executing $$nb"; \
 	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=600 \
-	    --ExecutePreprocessor.record_timing=False "$$nb" || exit 1; \
+	    --ExecutePreprocessor.record_timing=False \
+	    --ExecutePreprocessor.store_widget_state=False "$$nb" || exit 1; \
 	  $(BIN)/jupyter nbconvert --to notebook --inplace --log-level=WARN \
 	    --CoalesceStreamsPreprocessor.enabled=True "$$nb" || exit 1; \
 	done
