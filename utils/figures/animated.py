@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.figure import Figure
 
-from utils._checks import Pair, as_nd, check_ndim, pair
+from utils.checks import Pair, as_nd, check_ndim, pair
 from utils.conv import corr2d, corr2d_multi_in, pad2d
 from utils.figures.animation import Animation, Frames
 from utils.figures.cells import CHOSEN, FILLED, PADDING, draw_cells, number, panel_figure, texts

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.figure import Figure
 
-from utils._checks import Pair, as_nd, check_ndim, pair
+from utils.checks import Pair, as_nd, check_ndim, pair
 from utils.conv import convolve2d, pad2d
 from utils.figures.animated import corr2d_frames
 from utils.figures.animation import Animation, Frames
