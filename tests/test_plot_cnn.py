@@ -4,61 +4,14 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from matplotlib.patches import Rectangle
 from mxnet import nd
 
 from utils.plot_cnn import (
-    draw_data_flow,
     draw_receptive_fields,
-    plot_feature_maps,
+    plot_history,
     plot_kernels,
-    plot_seed_curves,
     tile,
 )
-
-NAMES = ["input", "conv", "pool", "flatten", "dense"]
-SHAPES = [(1, 8, 8), (8, 8, 8), (8, 4, 4), (128,), (10,)]
-
-
-def _texts(ax):
-    return [t.get_text() for t in ax.texts]
-
-
-def test_data_flow_labels_every_stage_and_draws_them_to_scale():
-    fig = draw_data_flow(NAMES, SHAPES, "flow")
-    ax = fig.axes[0]
-    texts = _texts(ax)
-    assert all(name in texts for name in NAMES)
-    assert all(label in texts for label in ["1 x 8 x 8", "8 x 8 x 8", "8 x 4 x 4", "128", "10"])
-    rects = [p for p in ax.patches if isinstance(p, Rectangle)]
-    # one sheet for the input, 8 (the cap) for each stack of 8 maps, one per vector
-    assert len(rects) == 1 + 8 + 8 + 1 + 1
-    heights = sorted({round(r.get_height(), 6) for r in rects})
-    assert heights == [10 / 8, 4.0, 8.0, 128 / 8]  # maps in pixels, vectors in entries / 8
-    assert ax.get_title() == "flow" and ax.get_xlabel() and ax.get_ylabel()
-    arrows = [p for p in ax.patches if not isinstance(p, Rectangle)]
-    assert len(arrows) == len(NAMES) - 1
-    plt.close(fig)
-
-
-def test_data_flow_caps_the_drawn_sheets():
-    fig = draw_data_flow(["a"], [(20, 4, 4)], "t", max_sheets=3)
-    assert len(fig.axes[0].patches) == 3
-    plt.close(fig)
-
-
-@pytest.mark.parametrize("shapes, match", [
-    ([(1, 8)], "must be \\(c, h, w\\) or \\(n,\\)"),
-    ([(0, 8, 8)], "positive sizes"),
-])
-def test_data_flow_rejects_bad_shapes(shapes, match):
-    with pytest.raises(ValueError, match=match):
-        draw_data_flow(["a"], shapes, "t")
-
-
-def test_data_flow_needs_one_name_per_shape():
-    with pytest.raises(ValueError, match="2 names but 1 shapes"):
-        draw_data_flow(["a", "b"], [(1, 8, 8)], "t")
 
 
 def test_receptive_fields_outline_each_square_and_show_the_padding():
@@ -135,61 +88,83 @@ def test_kernels_bad_inputs():
         plot_kernels(np.zeros((2, 1, 3, 3)), ["a"], "t")
 
 
-def test_feature_maps_one_row_per_stage():
-    stages = [("input", np.ones((1, 8, 8))), ("conv", np.arange(128.0).reshape(2, 8, 8) + 1),
-              ("pool", np.arange(32.0).reshape(2, 4, 4) - 5), ("scores", np.arange(3.0))]
-    fig = plot_feature_maps(stages, "maps", vector_ticks={"scores": ["x", "y", "z"]})
-    axes = fig.axes
-    assert len(axes) == 4
-    conv = axes[1].images[0]
-    assert conv.get_clim() == (0.0, 128.0)  # white is 0 when every value is positive
-    assert conv.get_array().shape == (8, 17)
-    pool = axes[2].images[0]
-    assert pool.get_clim() == (-5.0, 26.0)  # a stage with negative values starts there
-    enlarged = np.kron(stages[2][1][0], np.ones((2, 2)))
-    np.testing.assert_array_equal(pool.get_array()[:, :8], enlarged)
-    heights = [bar.get_height() for bar in axes[3].patches]
-    assert heights == [0.0, 1.0, 2.0]
-    assert [t.get_text() for t in axes[3].get_xticklabels()] == ["x", "y", "z"]
-    assert fig._suptitle.get_text() == "maps" and axes[-1].get_xlabel()
-    plt.close(fig)
-
-
-@pytest.mark.parametrize("stages, match", [
-    ([], "at least one"),
-    ([("a", np.zeros((2, 2)))], "must be \\(c, h, h\\) or \\(n,\\)"),
-    ([("a", np.zeros((1, 8, 8))), ("b", np.zeros((1, 3, 3)))], "does not divide 8"),
-])
-def test_feature_maps_bad_inputs(stages, match):
-    with pytest.raises(ValueError, match=match):
-        plot_feature_maps(stages, "t")
-
-
-def test_feature_maps_tick_labels_must_fit():
-    with pytest.raises(ValueError, match="2 tick labels for stage 'v' of 3"):
-        plot_feature_maps([("v", np.zeros(3))], "t", vector_ticks={"v": ["a", "b"]})
-
-
-def test_seed_curves_draw_each_seed_and_the_mean():
-    values = np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0], [5.0, 5.0, 5.0]])
-    fig = plot_seed_curves({"a": values}, "curves", "loss", logy=True)
-    ax = fig.axes[0]
-    lines = ax.get_lines()
-    assert len(lines) == 4
-    np.testing.assert_array_equal(lines[0].get_ydata(), values.mean(axis=0))
-    np.testing.assert_array_equal(lines[0].get_xdata(), [1, 2, 3])
-    np.testing.assert_array_equal(lines[2].get_ydata(), values[1])
-    assert ax.get_legend_handles_labels()[1] == ["a (mean)"]
-    assert ax.get_yscale() == "log" and ax.get_xlabel() == "epoch" and ax.get_title() == "curves"
-    plt.close(fig)
-
-
-def test_seed_curves_bad_shape():
-    with pytest.raises(ValueError, match="curves\\['a'\\] has shape \\(3,\\)"):
-        plot_seed_curves({"a": np.zeros(3)}, "t", "y")
-
-
 def test_receptive_fields_inside_the_image_get_no_margin():
     fig = draw_receptive_fields(np.zeros((8, 8)), {"a": (2, 2, 3)}, "t")
     assert fig.axes[0].get_xlim() == (-0.5, 7.5)
     plt.close(fig)
+
+
+def test_receptive_fields_shade_only_the_real_padding_and_hatch_the_rest():
+    boxes = {"a": (2, 2, 3), "b": (-1, -1, 8), "c": (-3, -3, 10)}
+    fig = draw_receptive_fields(np.zeros((8, 8)), boxes, "t", padding=1, ncols=2)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(panels) == 3 and not fig.axes[3].get_visible()  # 2 x 2 grid, one left empty
+    for ax in panels:
+        grey = [p for p in ax.patches if p.get_facecolor()[:3] == (0.75, 0.75, 0.75)]
+        hatched = [p for p in ax.patches if p.get_hatch() == "//"]
+        assert len(grey) == 1 and grey[0].get_xy() == (-1.5, -1.5) and grey[0].get_width() == 10
+        assert len(hatched) == 1 and hatched[0].get_xy() == (-3.5, -3.5)
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels[0] == "zero padding of the input (1 pixel)" and labels[1].startswith("beyond")
+    plt.close(fig)
+
+
+def test_receptive_fields_within_the_padding_need_no_hatching():
+    fig = draw_receptive_fields(np.zeros((8, 8)), {"a": (-1, -1, 8)}, "t", padding=1)
+    ax = fig.axes[0]
+    assert not [p for p in ax.patches if p.get_hatch() == "//"]
+    assert ax.get_xlim() == (-1.5, 8.5) and len(fig.legends[0].get_texts()) == 1
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("padding, ncols, match", [
+    (-1, None, "padding must be an int >= 0"),
+    (1.5, None, "padding must be an int >= 0"),
+    (True, None, "padding must be an int >= 0"),
+    (0, 0, "ncols must be >= 1"),
+])
+def test_receptive_fields_bad_padding_or_columns(padding, ncols, match):
+    with pytest.raises(ValueError, match=match):
+        draw_receptive_fields(np.zeros((8, 8)), {"a": (0, 0, 3)}, "t", padding=padding,
+                              ncols=ncols)
+
+
+def test_kernels_per_kernel_scale_each_to_its_largest_weight():
+    kernels = np.zeros((1, 3, 2, 2))
+    kernels[0, 0] = [[0.1, -0.05], [0, 0]]
+    kernels[0, 1] = [[4.0, 2.0], [-1.0, 0]]  # kernel 2 stays all zero
+    fig = plot_kernels(kernels, ["a"], "k", per_kernel=True)
+    image = fig.axes[0].images[0]
+    assert image.get_clim() == (-1.0, 1.0)
+    grid = image.get_array()
+    np.testing.assert_allclose(grid[0:2, 0:2], [[1.0, -0.5], [0, 0]])
+    np.testing.assert_allclose(grid[0:2, 3:5], [[1.0, 0.5], [-0.25, 0]])
+    np.testing.assert_array_equal(grid[0:2, 6:8], 0)
+    assert "largest" in fig.axes[1].get_ylabel()
+    plt.close(fig)
+
+
+def test_history_puts_losses_left_on_a_log_scale_and_the_rest_right():
+    history = {"training loss": [2.0, 1.0, 0.5], "validation loss": [2.1, 1.2, 0.9],
+               "validation accuracy": [0.3, 0.6, 0.8]}
+    fig = plot_history(history, "run")
+    left, right = fig.axes
+    assert left.get_yscale() == "log" and right.get_yscale() == "linear"
+    assert left.get_legend_handles_labels()[1] == ["training loss", "validation loss"]
+    assert right.get_legend_handles_labels()[1] == ["validation accuracy"]
+    np.testing.assert_array_equal(right.get_lines()[0].get_xdata(), [1, 2, 3])
+    np.testing.assert_array_equal(left.get_lines()[1].get_ydata(), [2.1, 1.2, 0.9])
+    assert fig._suptitle.get_text() == "run" and left.get_xlabel() == "epoch"
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("history, match", [
+    ({}, "history is empty"),
+    ({"loss": [1.0, 2.0], "accuracy": [0.5]}, "same number"),
+    ({"loss": [], "accuracy": []}, "same number"),
+    ({"loss": [1.0]}, "need curves with 'loss'"),
+    ({"accuracy": [1.0]}, "need curves with 'loss'"),
+])
+def test_history_bad_inputs(history, match):
+    with pytest.raises(ValueError, match=match):
+        plot_history(history, "t")
