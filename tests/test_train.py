@@ -40,6 +40,16 @@ def test_accuracy_on_a_hand_checked_batch():
     assert accuracy((scores,), (labels,)).asnumpy().tolist() == [1, 0, 1, 0]
 
 
+def test_accuracy_rejects_scores_and_labels_that_do_not_match():
+    scores = nd.array([[2, 1, 0], [0, 3, 1], [0, 0, 5], [1, 0, 0]])
+    with pytest.raises(ValueError, match=r"4 predictions .* but 3 labels"):
+        accuracy((scores,), (nd.array([0, 2, 2], dtype="int32"),))
+    with pytest.raises(ValueError, match=r"shape \(batch, classes\), got shape \(4,\)"):
+        accuracy((scores[:, 0],), (nd.array([0, 2, 2, 1], dtype="int32"),))
+    column = nd.array([[0], [2], [2], [1]], dtype="int32")  # labels as a (batch, 1) column
+    assert accuracy((scores,), (column,)).asnumpy().tolist() == [1, 0, 1, 0]
+
+
 def test_evaluate_on_a_hand_checked_case():
     net = nn.Dense(2, in_units=1, prefix="hand_")
     net.initialize()
@@ -188,9 +198,48 @@ def test_patience_counts_epochs_since_the_lowest_loss_not_since_any_fall(monkeyp
     assert history["epoch"] == [1, 2, 3, 4, 5]
 
 
+def test_min_delta_ignores_falls_smaller_than_it(monkeypatch):
+    # Scripted held-out losses 3, 1, 0.99, 0.995, 0.98, 0.5: epochs 3-5 stay lower than
+    # epoch 2, but by less than min_delta 0.05, so they do not reset patience 3; training
+    # stops after epoch 5, where min_delta 0 would have gone on to epoch 6 and beyond.
+    scripted = [3.0, 1.0, 0.99, 0.995, 0.98, 0.5, 0.4]
+    data = gluon.data.DataLoader(_toy_data(8), batch_size=8)
+    for min_delta, expected in ((0.05, scripted[:5]), (0.0, scripted[:7])):
+        losses = iter(scripted)
+        monkeypatch.setattr(train_module, "evaluate",
+                            lambda *args, losses=losses, **kwargs: {"loss": next(losses),
+                                                                    "acc": 0.5})
+        history = train(_net(), data, LOSS, num_epochs=7, test_data=[()], patience=3,
+                        min_delta=min_delta)
+        assert history["test_loss"] == expected
+
+
+def test_min_delta_keeps_the_last_epoch_that_improved_by_more_than_it(monkeypatch):
+    # Losses 3, 1, 0.99, 0.98, 0.97: with min_delta 0.05 the kept epoch is epoch 2, whose
+    # weights differ from those at the end; with min_delta 0 it is epoch 5, the last.
+    data = gluon.data.DataLoader(_toy_data(8), batch_size=8)
+    kept_weights = {}
+    for min_delta in (0.05, 0.0):
+        losses = iter([3.0, 1.0, 0.99, 0.98, 0.97])
+        seen = []
+
+        def scripted(net, *args, losses=losses, seen=seen, **kwargs):
+            seen.append(net.weight.data().asnumpy().copy())
+            return {"loss": next(losses), "acc": 0.5}
+
+        monkeypatch.setattr(train_module, "evaluate", scripted)
+        net = _net()
+        train(net, data, LOSS, lr=0.1, num_epochs=5, test_data=[()], keep_best=True,
+              min_delta=min_delta, seed=0)
+        kept_weights[min_delta] = net.weight.data().asnumpy()
+        index = 1 if min_delta else 4
+        assert np.array_equal(kept_weights[min_delta], seen[index])
+    assert not np.array_equal(kept_weights[0.05], kept_weights[0.0])
+
+
 def test_running_means_equal_float32_batch_sums_added_as_python_floats():
-    # The totals stay NDArrays in float64 until the end; the result must be exactly what
-    # adding each batch's float32 sum as a Python float gives.
+    # Each batch's float32 sum is kept until the end and the sums are then added in order
+    # as Python floats; the result must be exactly what doing that by hand gives.
     data = gluon.data.DataLoader(_toy_data(60), batch_size=8)
     net = _net()
     total, count = 0.0, 0
@@ -219,6 +268,9 @@ def test_bad_arguments():
             train(_net(), data, LOSS, num_epochs=1, test_data=data, patience=bad)
     with pytest.raises(ValueError, match="patience needs test_data"):
         train(_net(), data, LOSS, num_epochs=1, patience=2)
+    for bad in (-0.1, float("nan"), float("inf"), "0.1", True):
+        with pytest.raises(ValueError, match="min_delta must be a number >= 0"):
+            train(_net(), data, LOSS, num_epochs=1, test_data=data, min_delta=bad)
 
 
 def test_plot_history_and_bars():

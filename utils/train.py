@@ -21,10 +21,22 @@ Metric = Callable[[tuple, tuple], nd.NDArray]
 
 def accuracy(outputs: tuple, labels: tuple) -> nd.NDArray:
     """Per-example correctness (1.0 or 0.0) of the first output's arg-max
-    against the first label: outputs[0] (batch, classes), labels[0] (batch,).
-    Introduced in notebooks/07_whole_cnn.ipynb."""
-    predicted = outputs[0].argmax(axis=1)
-    return (predicted == labels[0].astype("float32").reshape((-1,))).astype("float32")
+    against the first label: outputs[0] (batch, classes), labels[0] (batch,) or
+    (batch, 1); returns (batch,). Scores that are not 2-D, or a number of labels
+    that differs from the number of predictions, are a `ValueError` naming the
+    shapes. Introduced in notebooks/07_whole_cnn.ipynb."""
+    scores, label = outputs[0], labels[0]
+    if scores.ndim != 2:
+        raise ValueError(
+            f"accuracy needs class scores of shape (batch, classes), got shape {scores.shape}"
+        )
+    if label.size != scores.shape[0]:
+        raise ValueError(
+            f"accuracy got {scores.shape[0]} predictions (scores of shape {scores.shape}) "
+            f"but {label.size} labels (labels of shape {label.shape})"
+        )
+    predicted = scores.argmax(axis=1)
+    return (predicted == label.astype("float32").reshape((-1,))).astype("float32")
 
 
 def _as_tuple(x: object) -> tuple:
@@ -44,26 +56,29 @@ def _split(batch: object, num_inputs: int) -> tuple[tuple, tuple]:
 class _Means:
     """Running sums of per-example values, turned into means.
 
-    Each batch's float32 sum is added to a float64 total that stays an NDArray,
-    so nothing waits for MXNet's engine until `means()` reads the totals; the
-    result is the same as adding the float32 sums up as Python floats.
+    Each batch adds one float32 sum per name and stays an NDArray, so nothing
+    waits for MXNet's engine until `means()` reads all the sums at once and adds
+    them up in order as Python floats (float64).
     """
 
     def __init__(self, names: Iterable[str]) -> None:
-        self.sums: dict[str, nd.NDArray | float] = {name: 0.0 for name in names}
+        self.sums: dict[str, list[nd.NDArray]] = {name: [] for name in names}
         self.count = 0
 
     def add(self, values: Mapping[str, nd.NDArray], batch_size: int) -> None:
         for name, value in values.items():
-            self.sums[name] = self.sums[name] + value.sum().astype("float64")
+            self.sums[name].append(value.sum())
         self.count += batch_size
 
     def means(self) -> dict[str, float]:
-        return {
-            name: float(total.asscalar() if isinstance(total, nd.NDArray) else total)
-            / max(self.count, 1)
-            for name, total in self.sums.items()
-        }
+        result = {}
+        for name, parts in self.sums.items():
+            total = 0.0
+            if parts:
+                for part in nd.concat(*parts, dim=0).asnumpy():
+                    total += float(part)
+            result[name] = total / max(self.count, 1)
+        return result
 
 
 def evaluate(
@@ -113,6 +128,7 @@ def train(
     eval_name: str = "test",
     keep_best: bool = False,
     patience: int | None = None,
+    min_delta: float = 0.0,
 ) -> dict[str, list[float]]:
     """Train `net` and return its history: one entry per epoch in each list.
 
@@ -133,7 +149,12 @@ def train(
     (an int >= 1, needs `test_data`) training also stops after `p` epochs in a
     row that did not lower the held-out loss below its lowest value so far, so
     `num_epochs` or `max_steps` is only an upper limit; the history ends with
-    the epoch that stopped it. With `verbose=True`
+    the epoch that stopped it. `min_delta` (a number >= 0, default 0) is the
+    amount by which the held-out loss must fall below its lowest value so far
+    for an epoch to count as an improvement, for both `patience` and
+    `keep_best`: with `min_delta > 0`, changes smaller than the noise of the
+    held-out loss do not reset the patience, and `keep_best` keeps the last
+    epoch that improved by more than `min_delta`. With `verbose=True`
     it prints one line of rounded numbers per epoch and nothing else. Metrics
     default to {"acc": accuracy}. Introduced in notebooks/07_whole_cnn.ipynb (several
     inputs and outputs: notebooks/08_multi_input_output_data.ipynb).
@@ -150,6 +171,10 @@ def train(
             raise ValueError(f"patience must be None or an int >= 1, got {patience!r}")
         if test_data is None:
             raise ValueError("patience needs test_data: the loss that must keep improving")
+    if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float)) or not (
+        0 <= min_delta < float("inf")
+    ):
+        raise ValueError(f"min_delta must be a number >= 0, got {min_delta!r}")
     if seed is not None:
         np.random.seed(seed)
         mx.random.seed(seed)
@@ -186,7 +211,7 @@ def train(
         if test_data is not None:
             scores = evaluate(net, test_data, loss_fn, metrics, num_inputs)
             row.update({f"{eval_name}_{name}": value for name, value in scores.items()})
-            if scores["loss"] < best_loss:
+            if scores["loss"] < best_loss - min_delta:
                 best_loss, waited = scores["loss"], 0
                 if keep_best:
                     best_values = {name: p.data().copy() for name, p in params.items()}
