@@ -103,3 +103,11 @@ def test_the_catalog_follows_the_chinese_style(path: Path) -> None:
     hits = Z.check_catalog(path)
     assert not hits, (f"{len(hits)} style problems (see tools/zh_style.py):\n"
                       + "\n".join(f"  {hit}" for hit in hits))
+
+
+def test_every_variant_the_glossary_rules_out_is_flagged() -> None:
+    variants = Z.glossary_variants()
+    assert ("学习率计划", "学习率调度") in variants and ("这套笔记本", "本系列") in variants
+    missed = [f"{wrong} (glossary: {term})" for wrong, term in variants
+              if not Z.check_text(f"这里写的是{wrong}。")]
+    assert not missed, "not flagged by tools/zh_style.py: " + ", ".join(missed)

@@ -28,6 +28,7 @@ import polib
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGS = ROOT / "i18n" / "zh_CN"
+GLOSSARY = ROOT / "i18n" / "glossary.tsv"
 
 # One private-use character stands for each span that is not prose.
 _HOLE = "\ue000"
@@ -56,8 +57,9 @@ WRONG_VARIANTS: list[tuple[str, str]] = [
     (r"输出头", "输出层"),
     (r"本合集|这套笔记本|这个合集", "本系列"),
     (r"Xavier\s*规则", "Xavier 初始化"),
-    (r"相互垂直的矩阵|矩阵相互垂直", "正交 (of matrices)"),
+    (r"相互垂直", "正交 (of matrices and vectors; 相互垂直 only of lines in a figure)"),
     (r"卷积算子|算子", "运算符 (an MXNet operator) or 计算内核 (a compute kernel)"),
+    (r"底层实现", "计算内核 (oneDNN's or OpenBLAS's compute kernel)"),
     (r"负担得起", "开销可以接受 / 承受得起"),
     (r"必须被告知", "需要指明"),
     (r"(?<!…)…(?!…)", "…… (the Chinese ellipsis is two characters)"),
@@ -149,6 +151,20 @@ def check_catalog(path: Path) -> list[Hit]:
     return [Hit(path.name, e.msgid, found, fix)
             for e in polib.pofile(str(path)) if e.msgstr
             for found, fix in check_text(e.msgstr)]
+
+
+def glossary_variants() -> list[tuple[str, str]]:
+    """(wrong variant, glossary term) for every variant a glossary note rules out with
+    "not X" or "not X or Y" (X a Chinese word or a quoted phrase)."""
+    word = r'"[^"]+"|[\u4e00-\u9fff]+'
+    pairs = []
+    for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
+        fields = line.split("\t")
+        if line.startswith("#") or len(fields) < 3:
+            continue
+        for group in re.findall(rf"\bnot ((?:{word})(?:(?: or |, )(?:{word}))*)", fields[2]):
+            pairs += [(v.strip('"'), fields[1]) for v in re.findall(word, group)]
+    return pairs
 
 
 def catalogs() -> list[Path]:
