@@ -53,6 +53,7 @@ def test_numbers_in_an_english_pattern_are_flagged_with_the_chinese_form(text, h
     ("运行 oneDNN 的卷积算子", "卷积算子"),
     ("格式为（批量, 通道, 高, 宽）的数组", "（批量, 通道, 高, 宽）"),
     ("深层 CNN 的最后几层", "CNN"),
+    ("服务器以 “init N first”中止", " “"),
     (r"$Y = \text{the shape of } X$", r"\text{the shape of }"),
     (r"$$s = \text{edge share}$$", r"\text{edge share}"),
 ])
@@ -70,7 +71,8 @@ def test_wrong_variants_are_flagged(text, hit):
     "数学式 $10^{6} \\text{ 或 } 4.11 \\cdot 10^8$ 和 $\\mathrm{ReLU}(z)$ 里没有英文单词",
     "形状为 (1, 1, 8, 8)，布局为 (批量, 通道, 高, 宽)（见笔记本 01）；（对所有 (i, j) 求和）",
     "一个千克、五千米、部分之间只差一点",
-    "一个卷积神经网络（CNN）；项目名 Gluon CNN Basics",
+    "一个卷积神经网络（CNN）；项目名 Gluon CNN Basics；服务器以“init N first”中止",
+    '图中 "push gradients" 即推送梯度',
     "链接 [笔记本 01](01_cross_correlation.ipynb#a...b) 的目标不是正文",
 ])
 def test_correct_text_is_not_flagged(text):

@@ -8,8 +8,8 @@ a catalog (each naming the catalog, the start of the English message and the fix
   ASCII letters, or a code or maths span); Chinese groups by 万 and 亿 and writes a
   fraction 1/N: 20 万, 4.11 亿, 1/2.4;
 - wrong variants of fixed words (WRONG_VARIANTS): direction words for "toward the input"
-  (之前 / 前一层), terms that drifted (学习率调度, 输出层, 本系列, ...), a single "…", a tuple
-  in full-width brackets with half-width commas;
+  (之前 / 前一层), terms that drifted (学习率调度, 输出层, 本系列, ...), a single "…", a space
+  around a full-width quote, a tuple in full-width brackets with half-width commas;
 - English words inside maths: `\\text{...}` holding a lower-case Latin word or a phrase,
   where the formula should use a symbol the prose defines.
 
@@ -64,6 +64,7 @@ WRONG_VARIANTS: list[tuple[str, str]] = [
     (r"必须被告知", "需要指明"),
     (r"(?<!…)…(?!…)", "…… (the Chinese ellipsis is two characters)"),
     (r"(?<!\.)\.\.\.(?!\.)", "…… (the Chinese ellipsis)"),
+    (r"[ \t]“|”[ \t]", "no space around a full-width quote: 以“init N first”中止"),
     (r"(?<!卷积神经网络（)(?<!Gluon )(?<![A-Za-z])CNNs?(?![A-Za-z])",
      "卷积神经网络 in prose (CNN only in parentheses after it, where first introduced)"),
 ]
