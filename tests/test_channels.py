@@ -168,10 +168,23 @@ def test_draw_1x1_pixel_spells_out_each_output_channel():
     Y = corr2d_multi_in_out_1x1(X, K)
     fig = draw_1x1_pixel(X, K, Y, (2, 1))
     text = "\n".join(t.get_text() for ax in fig.axes for t in ax.texts)
-    W, x = K.asnumpy().reshape(3, 2), X.asnumpy()[:, 2, 1]
-    for o in range(3):
-        assert f"Y[{o}, 2, 1] = " in text and f"= {W[o] @ x:.4f}" in text
+    # x = (7, 16): every factor written in full, so each line adds up as printed
+    assert "Y[0, 2, 1] = 1.0·7 + 2.0·16 = 39.0" in text
+    assert "Y[1, 2, 1] = 0.5·7 + (-1.0)·16 = -12.5" in text
+    assert "Y[2, 2, 1] = 0.0·7 + 3.0·16 = 48.0" in text
     assert len(fig.axes) == 2 + 2 + 1 + 3  # inputs, W and x, the products, outputs
+    plt.close(fig)
+
+
+def test_draw_1x1_pixel_writes_integers_without_decimals_or_minus_zero():
+    X = nd.array([[[0.0, 1.0]], [[0.0, 2.0]]])
+    K = -nd.ones((1, 2, 1, 1))
+    Y = corr2d_multi_in_out_1x1(X, K).asnumpy()
+    Y[0, 0, 0] = -0.0  # what a sum of negative weights times zeros can give
+    fig = draw_1x1_pixel(X, K, Y, (0, 0))
+    text = "\n".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    assert "Y[0, 0, 0] = (-1)·0 + (-1)·0 = 0" in text
+    assert "-0" not in text
     plt.close(fig)
 
 
@@ -182,6 +195,19 @@ def test_draw_1x1_pixel_spells_out_each_output_channel():
 def test_draw_1x1_pixel_bad_shapes(x_shape, k_shape, y_shape, message):
     with pytest.raises(ValueError, match=message):
         draw_1x1_pixel(np.zeros(x_shape), np.zeros(k_shape), np.zeros(y_shape), (0, 0))
+
+
+def test_draw_1x1_pixel_rejects_numbers_a_reader_cannot_redo():
+    X = nd.array(np.random.RandomState(0).uniform(size=(3, 2, 2)))
+    K = nd.ones((2, 3, 1, 1))
+    with pytest.raises(ValueError, match="at most two decimals"):
+        draw_1x1_pixel(X, K, corr2d_multi_in_out_1x1(X, K), (0, 0))
+
+
+def test_draw_1x1_pixel_rejects_an_output_that_is_not_w_x():
+    X, K = nd.ones((3, 2, 2)), nd.ones((2, 3, 1, 1))
+    with pytest.raises(ValueError, match="is not W x"):
+        draw_1x1_pixel(X, K, nd.zeros((2, 2, 2)), (0, 0))
 
 
 # ---- the figures of notebook 04 (utils/plot.py) -----------------------------

@@ -890,16 +890,27 @@ def plot_receptive_fields(
     return fig
 
 
+def _decimals(a: np.ndarray, most: int = 2) -> int | None:
+    """The fewest decimals (at most `most`) that write every value of `a` exactly."""
+    for d in range(most + 1):
+        if np.allclose(a, np.round(a, d), rtol=0, atol=1e-6):
+            return d
+    return None
+
+
 def draw_1x1_pixel(X: object, K: object, Y: object, pixel: tuple[int, int]) -> Figure:
     """One pixel of a 1x1 convolution: its channel vector times the (c_o, c_i) matrix.
 
     `X` is the input (c_i, h, w), `K` the kernel (c_o, c_i, 1, 1) and `Y` the output
     (c_o, h, w). Left: the input channels, the pixel outlined in each; middle: the
-    weight matrix W = K.reshape(c_o, c_i), the pixel's vector x (a column) and W x;
-    right: the output channels, the same pixel outlined. Every number is taken from
-    the arrays. Introduced in notebooks/05_1x1_convolution.ipynb.
+    weight matrix W = K.reshape(c_o, c_i), the pixel's vector x (a column) and W x
+    written out row by row; right: the output channels, the same pixel outlined. Every
+    number is taken from the arrays and written in full, so a reader can redo the sums:
+    X and K must hold numbers of at most two decimals (small integers read best), and Y
+    must be W x at the pixel. Introduced in notebooks/05_1x1_convolution.ipynb.
     """
-    x, k, y = (to_numpy(a) for a in (X, K, Y))
+    # + 0.0 turns -0.0 into 0.0, which would otherwise be written "-0"
+    x, k, y = (to_numpy(a) + 0.0 for a in (X, K, Y))
     if x.ndim != 3 or k.ndim != 4 or k.shape[2:] != (1, 1) or y.ndim != 3:
         raise ValueError(
             f"need X (c_i, h, w), K (c_o, c_i, 1, 1) and Y (c_o, h, w), "
@@ -910,31 +921,46 @@ def draw_1x1_pixel(X: object, K: object, Y: object, pixel: tuple[int, int]) -> F
         raise ValueError(f"shapes do not fit together: X {x.shape}, K {k.shape}, Y {y.shape}")
     i, j = pixel
     W, vec = k.reshape(c_o, c_i), x[:, i, j]
-    rows = max(c_i, c_o)
-    fig = plt.figure(figsize=(11, 2.3 * rows))
-    grid = fig.add_gridspec(rows, 5, width_ratios=[1, 0.2, c_i / 2 + 0.5, 0.6, 1])
+    d_x, d_w = _decimals(x), _decimals(W)
+    if d_x is None or d_w is None:
+        raise ValueError(
+            "the figure writes out W x for the reader to redo, so X and K need numbers "
+            "with at most two decimals (small integers read best)"
+        )
+    if not np.allclose(y[:, i, j], W @ vec, rtol=0, atol=1e-4):
+        raise ValueError(f"Y[:, {i}, {j}] = {y[:, i, j]} is not W x = {W @ vec}")
+    fmt_x, fmt_w, fmt_y = (f"{{:.{d}f}}" for d in (d_x, d_w, d_x + d_w))
+
+    def factor(value: float, fmt: str) -> str:
+        return fmt.format(value) if value >= 0 else "(" + fmt.format(value) + ")"
+
+    rows = max(c_i, c_o, 3)  # W and x take the upper rows, the written-out sums the rest
+    fig = plt.figure(figsize=(9, 2.2 * rows))
+    grid = fig.add_gridspec(rows, 5, width_ratios=[1, 0.15, c_i / 3 + 0.3, 0.45, 1])
     for c in range(c_i):
         draw_grid(fig.add_subplot(grid[c, 0]), x[c], f"X[{c}]", highlight=[(i, j, 1, 1)],
-                  fmt="{:.2f}")
-    ax_w = fig.add_subplot(grid[: max(1, rows // 2 + 1), 2])
-    draw_grid(ax_w, W, "W = K.reshape(c_o, c_i)", fmt="{:.2f}")
+                  fmt=fmt_x)
+    top = max(1, rows // 2 + 1)
+    ax_w = fig.add_subplot(grid[:top, 2])
+    draw_grid(ax_w, W, "W = K.reshape(c_o, c_i)", fmt=fmt_w)
     ax_w.set_xlabel("input channel")
     ax_w.set_ylabel("output channel")
-    ax_x = fig.add_subplot(grid[: max(1, rows // 2 + 1), 3])
-    draw_grid(ax_x, vec.reshape(c_i, 1), f"x = X[:, {i}, {j}]", fmt="{:.2f}",
+    ax_x = fig.add_subplot(grid[:top, 3])
+    draw_grid(ax_x, vec.reshape(c_i, 1), f"x = X[:, {i}, {j}]", fmt=fmt_x,
               highlight=[(0, 0, c_i, 1)])
     ax_x.set_xlabel("")
     ax_x.set_ylabel("input channel")
     ax_x.set_xticks([])
-    ax_p = fig.add_subplot(grid[max(1, rows // 2 + 1):, 2:4])
+    ax_p = fig.add_subplot(grid[top:, 1:4])
     ax_p.axis("off")
-    lines = [f"Y[{o}, {i}, {j}] = " + " + ".join(f"{W[o, c]:.2f}·{vec[c]:.2f}" for c in range(c_i))
-             + f" = {W[o] @ vec:.4f}" for o in range(c_o)]
-    ax_p.text(0.0, 0.5, "W x, row by row:\n" + "\n".join(lines), va="center", fontsize=10,
-              family="monospace")
+    lines = [f"Y[{o}, {i}, {j}] = "
+             + " + ".join(f"{factor(W[o, c], fmt_w)}·{factor(vec[c], fmt_x)}" for c in range(c_i))
+             + " = " + fmt_y.format(y[o, i, j]) for o in range(c_o)]
+    ax_p.text(0.5, 0.5, "W x, row by row:\n" + "\n".join(lines), ha="center", va="center",
+              ma="left", fontsize=12, family="monospace")
     for o in range(c_o):
         draw_grid(fig.add_subplot(grid[o, 4]), y[o], f"Y[{o}]", highlight=[(i, j, 1, 1)],
-                  fmt="{:.2f}")
+                  fmt=fmt_y)
     fig.suptitle(f"A 1x1 convolution at pixel ({i}, {j}): the {c_o}x{c_i} matrix times the "
                  f"pixel's {c_i} channels")
     fig.tight_layout()
