@@ -70,6 +70,8 @@ def test_wrong_variants_are_flagged(text, hit):
     "```python\nprint('200 千', '本合集')\n```",
     "数学式 $10^{6} \\text{ 或 } 4.11 \\cdot 10^8$ 和 $\\mathrm{ReLU}(z)$ 里没有英文单词",
     "形状为 (1, 1, 8, 8)，布局为 (批量, 通道, 高, 宽)（见笔记本 01）；（对所有 (i, j) 求和）",
+    "（准确率为 [−0.0005, +0.0085]，MAE 为 [−0.0022, +0.0003]）",
+    '（"with profile minus profile zeroed, seed by seed"）',
     "一个千克、五千米、部分之间只差一点",
     "一个卷积神经网络（CNN）；项目名 Gluon CNN Basics；服务器以“init N first”中止",
     '图中 "push gradients" 即推送梯度',

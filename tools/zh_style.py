@@ -125,6 +125,17 @@ def _number_fix(n: str, factor: float | None) -> str:
         return f"{n} grouped by 万 and 亿 (20 万, 4.11 亿)"
 
 
+def _is_tuple(inner: str) -> bool:
+    """A bracket's content reads as a tuple: short items, no quotes, brackets or
+    clauses, joined by half-width commas (a remark that merely holds a comma is not)."""
+    items = [item.strip() for item in inner.split(",")]
+    return (
+        len(items) > 1
+        and re.search(r"\w, ", inner) is not None
+        and all(0 < len(item) <= 10 and not re.search(r"[\[\]\"“”：:为是]", item) for item in items)
+    )
+
+
 def check_text(text: str) -> list[tuple[str, str]]:
     """The problems of one translation: (the text found, the fix), in order of the rules."""
     prose, spans = _split(text)
@@ -137,7 +148,7 @@ def check_text(text: str) -> list[tuple[str, str]]:
         for m in pattern.finditer(prose):
             hits.append((_restore(m.group(0), prose, m.start(), spans), fix))
     for m in _FULL_WIDTH_GROUP.finditer(prose):
-        if re.search(r"\w, ", re.sub(r"\([^()]*\)", "", m.group(0))):
+        if _is_tuple(re.sub(r"\([^()]*\)", "", m.group(0))[1:-1]):
             hits.append((_restore(m.group(0), prose, m.start(), spans), _TUPLE_FIX))
     for m in _MATHS.finditer(text):
         for words in _TEXT_IN_MATHS.findall(m.group(1) or m.group(2)):
