@@ -455,9 +455,12 @@ def train_runs(
                if (m in ("from scratch", "fine-tuned")) == convolutions_train]
         if not ids:
             continue
-        starts: dict[tuple[bool, int], DigitCNN] = {}
-        nets = [starts.setdefault((methods[i] == "from scratch", seeds[i]),
-                                  start_network(source, methods[i], seeds[i])) for i in ids]
+        starts: dict[tuple[bool, int], DigitCNN] = {}  # one start per seed (and body kind)
+        for i in ids:
+            key = (methods[i] == "from scratch", seeds[i])
+            if key not in starts:
+                starts[key] = start_network(source, methods[i], seeds[i])
+        nets = [starts[methods[i] == "from scratch", seeds[i]] for i in ids]
         if convolutions_train:
             many, inputs, score_inputs = stack_digit_cnns(nets, prefix="cnns_"), pool, score
         else:
