@@ -294,3 +294,15 @@ def test_bad_calls_of_the_training_helpers():
                    np.zeros((4, 8, 8)), labels, np.zeros((4, 8, 8)), np.zeros((1, 2), int), [1])
     with pytest.raises(ValueError, match=r"index must have shape \(copies, m\)"):
         predict_side_by_side(many, images, np.zeros((3, 2), int))
+
+
+def test_train_runs_reports_a_diverged_run():
+    # A rate far too large drives the weights to infinities or NaNs; a small one does not.
+    source = _nets(1)[0]
+    rng = np.random.default_rng(3)
+    images = rng.random((10, 8, 8)).astype(np.float32) * 10
+    labels = rng.integers(0, 5, 10).astype(np.int32)
+    batches = rng.integers(0, 10, (2, 30, 5))
+    _, finite = train_runs(source, ["from scratch"] * 2, [0, 0], [0.01, 1e8], batches, images,
+                           labels, images, np.zeros((2, 1), int), [30], momentum=0.9)
+    assert finite.tolist() == [True, False]
