@@ -75,6 +75,7 @@ def test_wrong_variants_are_flagged(text, hit):
     "一个千克、五千米、部分之间只差一点",
     "一个卷积神经网络（CNN）；项目名 Gluon CNN Basics；服务器以“init N first”中止",
     '图中 "push gradients" 即推送梯度',
+    '表中 "CNN" 一行；名为 "train_…" 的曲线',
     "链接 [笔记本 01](01_cross_correlation.ipynb#a...b) 的目标不是正文",
 ])
 def test_correct_text_is_not_flagged(text):

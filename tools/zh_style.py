@@ -35,7 +35,8 @@ _HOLE = "\ue000"
 _NOT_PROSE = re.compile(
     r"```.*?```|~~~.*?~~~|``[^`]+``|`[^`\n]*`"  # fenced blocks and code spans
     r"|\$\$.*?\$\$|\$[^$\n]+\$"  # maths
-    r"|<[^>]+>|\]\([^)]*\)",  # HTML tags and link targets
+    r"|<[^>]+>|\]\([^)]*\)"  # HTML tags and link targets
+    r'|"[^"\n\u4e00-\u9fff]*"',  # an English label quoted from a figure or table
     re.DOTALL,
 )
 _MATHS = re.compile(r"\$\$(.*?)\$\$|\$([^$\n]+)\$", re.DOTALL)
