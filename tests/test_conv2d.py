@@ -344,6 +344,7 @@ nd.Convolution(nd.ones((1, 1, 224, 224)), nd.ones((1, 1, 3, 3)), kernel=(3, 3),
 """
 
 
+@pytest.mark.slow
 def test_nd_convolution_runs_direct_jit_for_layer_b_and_im2col_gemm_for_layer_a():
     """Under the pin, oneDNN's log (DNNL_VERBOSE=1) names the implementation of each
     convolution: layer (b) is a direct convolution JIT-compiled for AVX2 on a layout with

@@ -56,6 +56,7 @@ def test_mean_interval_is_the_student_t_interval():
     assert mean_interval(values, level=0.5)[2] < high  # a lower level, a narrower interval
 
 
+@pytest.mark.slow
 def test_mean_interval_covers_the_true_mean_at_its_level():
     rng = np.random.default_rng(0)
     draws = rng.normal(loc=1.0, size=(2000, 6))

@@ -147,6 +147,7 @@ def test_two_inputs_two_outputs_and_custom_metrics():
     assert final["mae"] == pytest.approx(history["test_mae"][-1])
 
 
+@pytest.mark.slow
 def test_keep_best_ends_with_the_epoch_of_lowest_held_out_loss():
     data = gluon.data.DataLoader(_toy_data(), batch_size=8, shuffle=True)
     # Held-out labels are the opposite of the training labels: the more the network
@@ -167,6 +168,7 @@ def test_keep_best_ends_with_the_epoch_of_lowest_held_out_loss():
     assert not np.array_equal(kept.weight.data().asnumpy(), last.weight.data().asnumpy())
 
 
+@pytest.mark.slow
 def test_patience_stops_once_the_held_out_loss_stops_falling():
     data = gluon.data.DataLoader(_toy_data(), batch_size=8, shuffle=True)
     # As above: held-out labels opposite to the training labels, so the held-out loss
