@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -419,6 +420,26 @@ def test_draw_corr2d_offsets_shows_each_weighted_slice_and_their_sum():
         assert [float(t.get_text()) for t in fig.axes[9].texts] == [19, 25, 37, 43]
     finally:
         plt.close(fig)
+
+
+def _outline_colours(fig):
+    """The colours of the thick outlines `draw_grid` drew as highlights on `fig`."""
+    return {mcolors.to_hex(patch.get_edgecolor()) for ax in fig.axes for patch in ax.patches
+            if patch.get_linewidth() > 2}
+
+
+def test_the_window_and_weighted_slice_figures_share_no_colour():
+    # They follow each other in notebook 01 and colour different things: output elements
+    # in one, kernel elements in the other.
+    windows = draw_corr2d_windows(nd.array(ARTICLE_X), np.array(ARTICLE_K))
+    offsets = draw_corr2d_offsets(nd.array(ARTICLE_X), np.array(ARTICLE_K))
+    try:
+        in_windows, in_offsets = _outline_colours(windows), _outline_colours(offsets)
+        assert len(in_windows) == len(in_offsets) == 4  # one per output / kernel element
+        assert not in_windows & in_offsets
+    finally:
+        plt.close(windows)
+        plt.close(offsets)
 
 
 @pytest.mark.parametrize(

@@ -147,6 +147,12 @@ def plot_curves(
 
 # ---- figures of notebooks 01 (cross-correlation) ---------------------------
 
+# The window figure and the weighted-slice figure of notebook 01 come one after the other
+# and colour different things (output elements, kernel elements), so they share no colour.
+WINDOW_COLORS = ("tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:brown")
+OFFSET_COLORS = ("tab:pink", "tab:cyan", "tab:olive", "black", "gold", "navy", "darkred",
+                 "darkgreen", "tab:gray")
+
 
 def draw_corr2d_windows(
     X: object,
@@ -168,7 +174,7 @@ def draw_corr2d_windows(
     kh, kw = k.shape
     y = corr2d(x, k).asnumpy()  # a kernel larger than X is corr2d's ValueError
     oh, ow = y.shape
-    colors = ("tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:brown")
+    colors = WINDOW_COLORS
     fig, axes = plt.subplots(oh * ow, 3, figsize=(3 * size, oh * ow * size), squeeze=False)
     for n, (i, j) in enumerate((i, j) for i in range(oh) for j in range(ow)):
         color = (colors[n % len(colors)],)
@@ -205,7 +211,7 @@ def draw_corr2d_offsets(
     y = corr2d(x, k).asnumpy()  # a kernel larger than X is corr2d's ValueError
     (kh, kw), (oh, ow) = k.shape, y.shape
     offsets = [(a, b) for a in range(kh) for b in range(kw)]
-    colors = [plt.get_cmap("tab10")(n % 10) for n in range(len(offsets))]
+    colors = [OFFSET_COLORS[n % len(OFFSET_COLORS)] for n in range(len(offsets))]
     fig, axes = plt.subplots(
         2, len(offsets) + 1, figsize=((len(offsets) + 1) * size, 2 * size + 0.6), squeeze=False
     )
