@@ -198,7 +198,7 @@ def stack_digit_cnns(nets: Sequence[DigitCNN], prefix: str = "many_") -> ManyCNN
     of classes (run each once on a batch so that its dense layers have their
     shapes). The same network may appear several times. Anything else is a
     ValueError or TypeError saying what is wrong. Introduced in
-    notebooks/09_finetuning.ipynb.
+    notebooks/07_whole_cnn.ipynb.
     """
     nets = _check_nets(nets)
     many = ManyCNNs(len(nets), nets[0].output.weight.shape[0], prefix=prefix)
