@@ -188,8 +188,8 @@ _main_function.__module__ = "__main__"  # as if defined in a notebook cell
     "kwargs, error, match",
     [
         ({"num_workers": 0}, ValueError, "num_workers must be an int >= 1, got 0"),
-        ({"num_workers": 1.5}, ValueError, "num_workers must be an int >= 1"),
-        ({"num_workers": True}, ValueError, "num_workers must be an int >= 1"),
+        ({"num_workers": 1.5}, TypeError, "num_workers must be an int >= 1"),
+        ({"num_workers": True}, TypeError, "num_workers must be an int >= 1"),
         ({"num_servers": 0}, ValueError, "num_servers must be an int >= 1"),
         ({"timeout": 0}, ValueError, "timeout must be a number of seconds > 0"),
         ({"timeout": -1.0}, ValueError, "timeout must be a number of seconds > 0"),

@@ -140,7 +140,7 @@ def test_copy_weights_round_trip_and_pick_copies():
 def test_bad_inputs():
     with pytest.raises(ValueError, match="copies must be an int >= 1, got 0"):
         ManyCNNs(0, 5)
-    with pytest.raises(ValueError, match="num_classes must be an int >= 1"):
+    with pytest.raises(TypeError, match="num_classes must be an int >= 1"):
         ManyCNNs(2, 2.5)
     with pytest.raises(ValueError, match="in_units must be an int >= 1"):
         ManyDense(2, 3, -1)

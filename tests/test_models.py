@@ -47,7 +47,10 @@ def test_features_then_output_is_the_network():
     np.testing.assert_array_equal(net(x).asnumpy(), net.output(net.features(x)).asnumpy())
 
 
-@pytest.mark.parametrize("bad", [0, -1, 2.0, True, "10"])
-def test_bad_class_counts(bad):
-    with pytest.raises(ValueError, match="num_classes must be an int >= 1"):
+@pytest.mark.parametrize(
+    "bad, error", [(0, ValueError), (-1, ValueError), (2.0, TypeError), (True, TypeError),
+                   ("10", TypeError)],
+)
+def test_bad_class_counts(bad, error):
+    with pytest.raises(error, match="num_classes must be an int >= 1"):
         DigitCNN(bad)

@@ -37,7 +37,7 @@ def test_one_seed_has_no_spread_and_says_so(values):
         (lambda: mean_interval([1.0, 2.0], level=1.5), ValueError),
         (lambda: binomial_se(1.2, 100), ValueError),
         (lambda: binomial_se(0.9, 0), ValueError),
-        (lambda: binomial_se(0.9, 10.0), ValueError),
+        (lambda: binomial_se(0.9, 10.0), TypeError),
         (lambda: binomial_se(True, 10), ValueError),
     ],
 )

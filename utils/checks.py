@@ -9,9 +9,12 @@ shapes, before MXNet can fail deep inside its C++ core.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from mxnet import nd
+
+if TYPE_CHECKING:  # MXNet is imported where an array is checked, so that `count` and
+    from mxnet import nd  # `pair` serve modules that must load without it (utils.dist)
 
 Pair = int | tuple[int, int]
 
@@ -24,6 +27,8 @@ def as_nd(x: object, name: str = "X") -> nd.NDArray:
     else (lists, complex, boolean or object arrays, ...) is a `TypeError`.
     Introduced in notebooks/01_cross_correlation.ipynb.
     """
+    from mxnet import nd
+
     if isinstance(x, nd.NDArray):
         return x if x.dtype == np.float32 else x.astype("float32")
     if isinstance(x, np.ndarray):
@@ -67,7 +72,7 @@ def count(value: object, name: str, minimum: int = 1) -> int:
     NumPy integer is accepted, a bool is not (True is not a count). Anything else is a
     `TypeError`, a number below `minimum` a `ValueError`; both name `name`."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {value!r}")
+        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r}")
     if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
     return int(value)

@@ -41,6 +41,8 @@ import traceback
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+from utils.checks import count
+
 HOST = "127.0.0.1"
 LOCK_NAME = "\0gluon-cnn-basics-run-cluster"
 # After this many seconds of waiting for another cluster, run_cluster says so on stderr.
@@ -78,8 +80,8 @@ def role_environment(
     """
     if role not in ("scheduler", "server", "worker"):
         raise ValueError(f"role must be 'scheduler', 'server' or 'worker', got {role!r}")
-    _check_count("num_workers", num_workers)
-    _check_count("num_servers", num_servers)
+    count(num_workers, "num_workers")
+    count(num_servers, "num_servers")
     return {
         "DMLC_ROLE": role,
         "DMLC_PS_ROOT_URI": str(root_uri),
@@ -89,11 +91,6 @@ def role_environment(
         "DMLC_NODE_HOST": str(node_host),
         "PS_VERBOSE": "0",
     }
-
-
-def _check_count(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be an int >= 1, got {value!r}")
 
 
 def _check_function(fn: object) -> None:
@@ -387,8 +384,8 @@ def run_cluster(
     (`PORT_RETRIES`). Introduced in notebooks/11_training_on_several_machines.ipynb.
     """
     _check_function(fn)
-    _check_count("num_workers", num_workers)
-    _check_count("num_servers", num_servers)
+    count(num_workers, "num_workers")
+    count(num_servers, "num_servers")
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
         raise ValueError(f"timeout must be a number of seconds > 0, got {timeout!r}")
 

@@ -24,15 +24,11 @@ from mxnet import autograd, gluon, init, nd
 from mxnet.gluon import nn
 from mxnet.gluon.parameter import DeferredInitializationError
 
+from utils.checks import count
 from utils.models import DigitCNN
 
 #: The four ways notebook 09 trains a network for the new task (see `start_network`).
 METHODS = ("from scratch", "frozen", "frozen convolutions", "fine-tuned")
-
-
-def _check_count(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an int >= 1, got {value!r}")
 
 
 class ManyDense(nn.HybridBlock):
@@ -47,7 +43,7 @@ class ManyDense(nn.HybridBlock):
 
     def __init__(self, copies: int, units: int, in_units: int, **kwargs) -> None:
         for name, value in (("copies", copies), ("units", units), ("in_units", in_units)):
-            _check_count(name, value)
+            count(value, name)
         super().__init__(**kwargs)
         self.copies = int(copies)
         with self.name_scope():
@@ -71,7 +67,7 @@ class ManyFeatures(nn.HybridBlock):
     """
 
     def __init__(self, copies: int, **kwargs) -> None:
-        _check_count("copies", copies)
+        count(copies, "copies")
         super().__init__(**kwargs)
         self.copies = int(copies)
         with self.name_scope():
@@ -101,8 +97,8 @@ class ManyCNNs(nn.HybridBlock):
     """
 
     def __init__(self, copies: int, num_classes: int, **kwargs) -> None:
-        _check_count("copies", copies)
-        _check_count("num_classes", num_classes)
+        count(copies, "copies")
+        count(num_classes, "num_classes")
         super().__init__(**kwargs)
         self.copies = int(copies)
         with self.name_scope():
@@ -144,8 +140,8 @@ class ManyDenseLayers(nn.HybridBlock):
     """
 
     def __init__(self, copies: int, num_classes: int, **kwargs) -> None:
-        _check_count("copies", copies)
-        _check_count("num_classes", num_classes)
+        count(copies, "copies")
+        count(num_classes, "num_classes")
         super().__init__(**kwargs)
         self.copies = int(copies)
         with self.name_scope():

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from mxnet.gluon import nn
 
+from utils.checks import count
+
 
 def digit_features(prefix: str = "features_") -> nn.HybridSequential:
     """The feature extractor ("body") of `DigitCNN`: (batch, 1, 8, 8) -> (batch, 32).
@@ -45,8 +47,7 @@ class DigitCNN(nn.HybridBlock):
     """
 
     def __init__(self, num_classes: int = 10, **kwargs) -> None:
-        if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-            raise ValueError(f"num_classes must be an int >= 1, got {num_classes!r}")
+        count(num_classes, "num_classes")
         super().__init__(**kwargs)
         with self.name_scope():
             self.features = digit_features()

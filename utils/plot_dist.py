@@ -13,6 +13,8 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
+from utils.checks import count
+
 PUSH, PULL, CONTROL = "tab:red", "tab:blue", "0.55"
 
 
@@ -46,9 +48,7 @@ def draw_parameter_server(num_workers: int = 2, num_servers: int = 1) -> Figure:
     Numbers 1-4 mark the order of one step. Counts below 1 are a `ValueError`.
     Introduced in notebooks/11_training_on_several_machines.ipynb.
     """
-    for name, value in (("num_workers", num_workers), ("num_servers", num_servers)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+    num_workers, num_servers = count(num_workers, "num_workers"), count(num_servers, "num_servers")
     span = 3.4 * max(num_workers, num_servers)
     fig, ax = plt.subplots(figsize=(3.5 + 1.9 * max(num_workers, num_servers), 4.6))
     xs_w = [span * (i + 0.5) / num_workers for i in range(num_workers)]

@@ -14,6 +14,8 @@ from numbers import Real
 
 import numpy as np
 
+from utils.checks import count
+
 
 def _values(values: object, axis: int | None, name: str) -> np.ndarray:
     """`values` as a float array with at least two entries along `axis` (all if None)."""
@@ -78,6 +80,4 @@ def binomial_se(accuracy: float, n: int) -> float:
     Introduced in notebooks/07_whole_cnn.ipynb."""
     if isinstance(accuracy, bool) or not isinstance(accuracy, Real) or not 0 <= accuracy <= 1:
         raise ValueError(f"accuracy must be a number between 0 and 1, got {accuracy!r}")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive int (the number of test images), got {n!r}")
-    return math.sqrt(accuracy * (1 - accuracy) / int(n))
+    return math.sqrt(accuracy * (1 - accuracy) / count(n, "n (the number of test images)"))
