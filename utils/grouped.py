@@ -96,13 +96,15 @@ class ManyCNNs(nn.HybridBlock):
     Introduced in notebooks/09_finetuning.ipynb.
     """
 
+    _features = ManyFeatures
+
     def __init__(self, copies: int, num_classes: int, **kwargs) -> None:
         count(copies, "copies")
         count(num_classes, "num_classes")
         super().__init__(**kwargs)
         self.copies = int(copies)
         with self.name_scope():
-            self.features = ManyFeatures(copies, prefix="features_")
+            self.features = self._features(copies, prefix="features_")
             self.output = ManyDense(copies, num_classes, 32, prefix="output_")
 
     def gather(self, inputs: nd.NDArray, index: nd.NDArray) -> nd.NDArray:
@@ -127,7 +129,7 @@ class _DenseFeatures(nn.HybridBlock):
         return F.relu(self.fc(x))
 
 
-class ManyDenseLayers(nn.HybridBlock):
+class ManyDenseLayers(ManyCNNs):
     """The two dense layers of `copies` `DigitCNN`s side by side, on their
     convolutions' flattened output: (copies, batch, 64) -> (copies, batch, num_classes).
 
@@ -139,22 +141,12 @@ class ManyDenseLayers(nn.HybridBlock):
     `num_classes` must be ints >= 1. Introduced in notebooks/09_finetuning.ipynb.
     """
 
-    def __init__(self, copies: int, num_classes: int, **kwargs) -> None:
-        count(copies, "copies")
-        count(num_classes, "num_classes")
-        super().__init__(**kwargs)
-        self.copies = int(copies)
-        with self.name_scope():
-            self.features = _DenseFeatures(copies, prefix="features_")
-            self.output = ManyDense(copies, num_classes, 32, prefix="output_")
+    _features = _DenseFeatures
 
     def gather(self, inputs: nd.NDArray, index: nd.NDArray) -> nd.NDArray:
         """The block's input from features (n, 64) and indices (copies, batch):
         (copies, batch, 64)."""
         return nd.take(inputs, index)
-
-    def hybrid_forward(self, F, x):  # noqa: N803 - Gluon's name for the operator namespace
-        return self.output(self.features(x))
 
 
 Many = ManyCNNs | ManyDenseLayers
