@@ -34,8 +34,8 @@ def pool2d(
     X has shape (h, w) or (c, h, w); `pool_size`, `padding` (per side) and
     `stride` are ints or (h, w) pairs; `mode` is "max" or "avg". Returns (h', w')
     or (c, h', w') with (h', w') = `output_shape((h, w), pool_size, padding,
-    stride)`. The stride defaults to 1, as in the from-scratch pooling of the
-    source article (Gluon's pooling layers default to the window size). For max
+    stride)`. The stride defaults to 1, as in the from-scratch pooling of Dive into
+    Deep Learning (Gluon's pooling layers default to the window size). For max
     pooling the padding is -inf, so it never wins; for average pooling it is
     zero and the sum is divided by the window size, or, with
     `count_include_pad=False`, by the number of real elements in each window.
