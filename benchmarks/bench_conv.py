@@ -1,7 +1,7 @@
 """Time four ways of computing a 2-D convolution (run by `make bench`).
 
-The implementations are the article's Python loop `corr2d`, `utils.corr2d`,
-`utils.conv2d` and MXNet's built-in `nd.Convolution` (oneDNN). Two workloads:
+The implementations are the article's Python loop `corr2d`, `utils.conv.corr2d`,
+`utils.fast.conv2d` and MXNet's built-in `nd.Convolution` (oneDNN). Two workloads:
 
 (a) one 224x224 channel with a 3x3 kernel, no padding (the article's setting);
 (b) a realistic layer: batch 8, 64 -> 64 channels, 56x56, 3x3 kernel, padding 1,
@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_conv.json"
-TARGET_RATIO = 2.0  # issue 6: utils.conv2d within 2x of nd.Convolution on layer (b)
+TARGET_RATIO = 2.0  # utils.fast.conv2d should stay within 2x of nd.Convolution on layer (b)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -120,14 +120,14 @@ def bench_single_channel(args, nd, utils) -> dict:
     X4, K4 = X.reshape((1, 1, 224, 224)), K.reshape((1, 1, 3, 3))
     macs = 222 * 222 * 9
     builtin = nd.Convolution(X4, K4, kernel=(3, 3), num_filter=1, no_bias=True)[0, 0]
-    for fn in (utils.corr2d(X, K), utils.conv2d(X4, K4)[0, 0]):
+    for fn in (utils.conv.corr2d(X, K), utils.fast.conv2d(X4, K4)[0, 0]):
         assert abs(fn - builtin).max().asscalar() < 1e-4, "implementations disagree"
     article_corr2d(X[:8, :8], K).wait_to_read()  # warm-up on a small input
     loop = time_rounds({"loop": lambda: article_corr2d(X, K)}, args.loop_repeats, 0)["loop"]
     fast = time_rounds(
         {
-            "utils.corr2d": lambda: utils.corr2d(X, K),
-            "utils.conv2d": lambda: utils.conv2d(X4, K4),
+            "utils.conv.corr2d": lambda: utils.conv.corr2d(X, K),
+            "utils.fast.conv2d": lambda: utils.fast.conv2d(X4, K4),
             "nd.Convolution": lambda: nd.Convolution(
                 X4, K4, kernel=(3, 3), num_filter=1, no_bias=True
             ),
@@ -152,16 +152,19 @@ def bench_layer(args, nd, utils, loop_seconds_per_window: float) -> dict:
     def builtin():
         return nd.Convolution(X, W, b, kernel=(3, 3), pad=(1, 1), num_filter=c_out)
 
-    assert abs(utils.conv2d(X, W, b, padding=1) - builtin()).max().asscalar() < 1e-3
+    assert abs(utils.fast.conv2d(X, W, b, padding=1) - builtin()).max().asscalar() < 1e-3
 
     def one_output_channel():
-        # utils.corr2d handles one channel pair at a time: one image and one output
+        # utils.conv.corr2d handles one channel pair at a time: one image and one output
         # channel need c_in calls; the whole layer needs n * c_out times as many.
-        terms = [utils.corr2d(X[0, c], W[0, c], padding=1) for c in range(c_in)]
+        terms = [utils.conv.corr2d(X[0, c], W[0, c], padding=1) for c in range(c_in)]
         return nd.add_n(*terms) + b[0]
 
     fast = time_rounds(
-        {"utils.conv2d": lambda: utils.conv2d(X, W, b, padding=1), "nd.Convolution": builtin},
+        {
+            "utils.fast.conv2d": lambda: utils.fast.conv2d(X, W, b, padding=1),
+            "nd.Convolution": builtin,
+        },
         args.repeats,
         args.warmup,
     )
@@ -175,7 +178,7 @@ def bench_layer(args, nd, utils, loop_seconds_per_window: float) -> dict:
             f"not run: {windows:,} Python iterations; est. from the 224x224 run's time per "
             "iteration",
         ),
-        "utils.corr2d": entry(
+        "utils.conv.corr2d": entry(
             sample,
             n * c_out,
             macs,
@@ -224,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
     from mxnet import nd
 
-    import utils
+    import utils.conv
+    import utils.fast
 
     mx.random.seed(0)
     print(
@@ -256,9 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     low, high = b["conv2d_paired_ratio_quartiles"]
     met = ratio <= TARGET_RATIO
     print(
-        f"\n(b) utils.conv2d / nd.Convolution, round by round: median {ratio:.2f} "
+        f"\n(b) utils.fast.conv2d / nd.Convolution, round by round: median {ratio:.2f} "
         f"(quartiles {low:.2f} to {high:.2f}); ratio of the medians above: "
-        f"{b['rows']['utils.conv2d']['ratio']:.2f}"
+        f"{b['rows']['utils.fast.conv2d']['ratio']:.2f}"
     )
     print(
         f"target (issue 6): median ratio on (b) <= {TARGET_RATIO}: "

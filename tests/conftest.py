@@ -7,7 +7,6 @@ Every test starts from the same seeds. `rng` builds random inputs; `grads`,
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 
@@ -20,8 +19,11 @@ from mxnet.gluon import nn
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Draw figures off screen: set before any test module imports matplotlib."""
-    os.environ.setdefault("MPLBACKEND", "Agg")
+    """Draw the tests' figures off screen. Set in this process only: the notebooks'
+    kernels that nbval starts keep their inline backend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
 
 
 @pytest.fixture(autouse=True)

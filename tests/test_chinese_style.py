@@ -7,18 +7,14 @@ each failure names the catalog, the start of the English message and the fix.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import polib
 import pytest
 
+from tools import zh_style as Z
+
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("zh_style", ROOT / "tools" / "zh_style.py")
-Z = importlib.util.module_from_spec(_spec)
-sys.modules["zh_style"] = Z
-_spec.loader.exec_module(Z)
 
 
 def found(text: str) -> list[str]:

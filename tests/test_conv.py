@@ -6,22 +6,30 @@ values of notebooks/01_cross_correlation.ipynb. Padding and stride of corr2d are
 only touched here; tests/test_conv_padding.py covers them in depth.
 """
 
-from __future__ import annotations
-
 import re
 
-import matplotlib.colors as mcolors
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from mxnet import autograd, nd
+from mxnet.gluon import nn
+from references import nd_corr2d_multi_in_out
 
-from utils import convolve2d, corr2d, pad2d
 from utils.checks import as_nd, check_ndim, pair
-from utils.plot import draw_corr2d_offsets, draw_corr2d_windows
+from utils.conv import (
+    convolve2d,
+    corr2d,
+    corr2d_multi_in,
+    corr2d_multi_in_out,
+    corr2d_multi_in_out_1x1,
+    pad2d,
+)
+from utils.shapes import output_shape
 
 ARTICLE_X = [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+
+
 ARTICLE_K = [[0, 1], [2, 3]]
+
 
 # (h, w, kh, kw): square and oblong inputs, 1x1 kernels, kernels as large as the input.
 SHAPES = [
@@ -39,9 +47,6 @@ SHAPES = [
 
 def _random(rng: np.random.Generator, *shape: int) -> nd.NDArray:
     return nd.array(rng.standard_normal(shape), dtype="float32")
-
-
-# ---- values -----------------------------------------------------------------
 
 
 def test_corr2d_article_example():
@@ -100,9 +105,6 @@ def test_corr2d_padding_and_stride_match_gluon(rng, gluon_corr2d_layer):
     np.testing.assert_allclose(Y.asnumpy(), expected.asnumpy(), rtol=1e-5, atol=1e-5)
 
 
-# ---- gradients --------------------------------------------------------------
-
-
 @pytest.mark.parametrize("h, w, kh, kw", SHAPES)
 def test_corr2d_gradients_match_convolution(rng, nd_corr2d, grads, h, w, kh, kw):
     X, K = _random(rng, h, w), _random(rng, kh, kw)
@@ -134,9 +136,6 @@ def test_gradient_flows_through_a_float64_input(rng, nd_corr2d, grads):
     loss.backward()
     want_x, _ = grads(nd_corr2d, X.astype("float32"), K, nd.ones((3, 4)))
     np.testing.assert_allclose(X.grad.asnumpy(), want_x, rtol=1e-5, atol=1e-5)
-
-
-# ---- input types and dtypes ---------------------------------------------------
 
 
 @pytest.mark.parametrize("fn", [corr2d, convolve2d])
@@ -173,9 +172,6 @@ def test_non_array_inputs_are_type_errors(fn, X, K, name):
     message = rf"{name} must be an mxnet\.nd\.NDArray or a numpy\.ndarray"
     with pytest.raises(TypeError, match=message):
         fn(X, K)
-
-
-# ---- bad shapes -------------------------------------------------------------
 
 
 @pytest.mark.parametrize("fn", [corr2d, convolve2d])
@@ -239,9 +235,6 @@ def test_bad_padding_and_stride_are_value_errors(kwargs, message):
         corr2d(nd.array(ARTICLE_X), nd.array(ARTICLE_K), **kwargs)
 
 
-# ---- pad2d ------------------------------------------------------------------
-
-
 @pytest.mark.parametrize("shape", [(2, 3, 4, 5), (1, 1, 3, 3), (2, 1, 3, 4, 5)])
 @pytest.mark.parametrize("padding", [0, 1, (2, 0), (0, 3), (1, 2)])
 def test_pad2d_matches_nd_pad(rng, shape, padding):
@@ -303,9 +296,6 @@ def test_pad2d_bad_inputs(X, padding, error, message):
 def test_pad2d_empty_input_is_a_value_error(shape):
     with pytest.raises(ValueError, match=r"empty"):
         pad2d(np.ones(shape), 1)
-
-
-# ---- the shared checks in utils/checks.py ----------------------------------
 
 
 def test_as_nd_converts_and_casts():
@@ -373,87 +363,6 @@ def test_pair_rejects_bad_values(value, minimum, message):
         pair(value, "size", minimum)
 
 
-# ---- the figure of notebook 01 (utils/plot.py) --------------------------------
-
-
-def test_draw_corr2d_windows_labels_each_output_element():
-    fig = draw_corr2d_windows(nd.array(ARTICLE_X), np.array(ARTICLE_K))
-    try:
-        titles = [ax.get_title() for ax in fig.axes]
-        assert len(fig.axes) == 12  # one row of three panels per output element
-        Y = corr2d(nd.array(ARTICLE_X), nd.array(ARTICLE_K)).asnumpy()
-        for n, (i, j) in enumerate([(0, 0), (0, 1), (1, 0), (1, 1)]):
-            assert titles[3 * n] == f"X, window at ({i}, {j})"
-            assert titles[3 * n + 2].endswith(f"= {Y[i, j]:g}")
-        assert titles[2] == "Y[0, 0] =\n0·0 + 1·1 + 3·2 + 4·3 = 19"
-    finally:
-        plt.close(fig)
-
-
-@pytest.mark.parametrize(
-    "X, K, message",
-    [
-        (np.ones((3, 3)), np.ones((4, 1)), r"kernel of shape \(4, 1\) is larger than the input"),
-        (np.ones((3,)), np.ones((1, 1)), r"X and K must be 2-D, got shapes \(3,\) and \(1, 1\)"),
-    ],
-)
-def test_draw_corr2d_windows_bad_shapes(X, K, message):
-    with pytest.raises(ValueError, match=message):
-        draw_corr2d_windows(X, K)
-
-
-def test_draw_corr2d_offsets_shows_each_weighted_slice_and_their_sum():
-    fig = draw_corr2d_offsets(nd.array(ARTICLE_X), np.array(ARTICLE_K))
-    try:
-        titles = [ax.get_title() for ax in fig.axes]
-        assert len(fig.axes) == 10  # two rows: 4 offsets and the K / Y column
-        offsets = [f"offset ({a}, {b}): slice of X" for a in (0, 1) for b in (0, 1)]
-        assert titles[:5] == offsets + ["K"]
-        assert titles[6] == "K[0, 1] = 1 times the slice"
-        assert titles[9] == "Y = sum of the weighted slices"
-        # The cells printed in the weighted-slice panels add up to corr2d's output.
-        X, K = np.array(ARTICLE_X), np.array(ARTICLE_K)
-        panels = [[float(t.get_text()) for t in fig.axes[n].texts] for n in (5, 6, 7, 8)]
-        assert panels[1] == [1, 2, 4, 5]  # offset (0, 1) by hand: 1 * [[1, 2], [4, 5]]
-        total = np.sum(panels, axis=0).reshape(2, 2)
-        np.testing.assert_array_equal(total, corr2d(X, K).asnumpy())
-        assert [float(t.get_text()) for t in fig.axes[9].texts] == [19, 25, 37, 43]
-    finally:
-        plt.close(fig)
-
-
-def _outline_colours(fig):
-    """The colours of the thick outlines `draw_grid` drew as highlights on `fig`."""
-    return {mcolors.to_hex(patch.get_edgecolor()) for ax in fig.axes for patch in ax.patches
-            if patch.get_linewidth() > 2}
-
-
-def test_the_window_and_weighted_slice_figures_share_no_colour():
-    # They follow each other in notebook 01 and colour different things: output elements
-    # in one, kernel elements in the other.
-    windows = draw_corr2d_windows(nd.array(ARTICLE_X), np.array(ARTICLE_K))
-    offsets = draw_corr2d_offsets(nd.array(ARTICLE_X), np.array(ARTICLE_K))
-    try:
-        in_windows, in_offsets = _outline_colours(windows), _outline_colours(offsets)
-        assert len(in_windows) == len(in_offsets) == 4  # one per output / kernel element
-        assert not in_windows & in_offsets
-    finally:
-        plt.close(windows)
-        plt.close(offsets)
-
-
-@pytest.mark.parametrize(
-    "X, K, message",
-    [
-        (np.ones((2, 3)), np.ones((3, 1)), r"kernel of shape \(3, 1\) is larger than the input"),
-        (np.ones((3, 3, 1)), np.ones((1, 1)), r"X and K must be 2-D, got shapes \(3, 3, 1\)"),
-    ],
-)
-def test_draw_corr2d_offsets_bad_shapes(X, K, message):
-    with pytest.raises(ValueError, match=message):
-        draw_corr2d_offsets(X, K)
-
-
 @pytest.mark.parametrize(
     "array",
     [np.ones((3, 3), dtype=np.complex64), np.ones((3, 3), dtype=bool), np.array([["a", "b"]])],
@@ -461,3 +370,292 @@ def test_draw_corr2d_offsets_bad_shapes(X, K, message):
 def test_as_nd_rejects_numpy_arrays_that_do_not_hold_real_numbers(array):
     with pytest.raises(TypeError, match="real numbers"):
         as_nd(array, "X")
+
+
+def random_case(rng, one_by_one=False):
+    """X (c_i, h, w), K (c_o, c_i, kh, kw) and a padding and stride that fit them."""
+    c_i, c_o = (int(v) for v in rng.randint(1, 5, size=2))
+    kh, kw = (1, 1) if one_by_one else (int(v) for v in rng.randint(1, 4, size=2))
+    h, w = kh + int(rng.randint(0, 6)), kw + int(rng.randint(0, 6))
+    padding = (int(rng.randint(0, 3)), int(rng.randint(0, 3)))
+    stride = (int(rng.randint(1, 4)), int(rng.randint(1, 4)))
+    X = nd.array(rng.randn(c_i, h, w))
+    K = nd.array(rng.randn(c_o, c_i, kh, kw))
+    return X, K, padding, stride
+
+
+def multi_in(X, K, padding=0, stride=1):
+    """corr2d_multi_in with K (1, c_i, kh, kw), result (1, h', w') like the built-in."""
+    return corr2d_multi_in(X, K[0], padding=padding, stride=stride).expand_dims(0)
+
+
+HELPERS = {
+    "multi_in": (multi_in, False),
+    "multi_in_out": (corr2d_multi_in_out, False),
+    "multi_in_out_1x1": (corr2d_multi_in_out_1x1, True),
+}
+
+
+def case_for(name, rng):
+    X, K, padding, stride = random_case(rng, one_by_one=HELPERS[name][1])
+    if name == "multi_in":
+        K = K[:1]
+    return X, K, padding, stride
+
+
+@pytest.mark.parametrize("name", list(HELPERS))
+def test_values_and_gradients_match_nd_convolution(name, grads):
+    fn = HELPERS[name][0]
+    rng = np.random.RandomState(4)
+    for _ in range(30):
+        X, K, padding, stride = case_for(name, rng)
+        got = fn(X, K, padding=padding, stride=stride)
+        want = nd_corr2d_multi_in_out(X, K, padding, stride)
+        assert got.shape == want.shape, (X.shape, K.shape, padding, stride)
+        np.testing.assert_allclose(got.asnumpy(), want.asnumpy(), rtol=1e-4, atol=1e-4)
+        head = nd.array(rng.randn(*want.shape))
+        ours = grads(lambda x, k: fn(x, k, padding=padding, stride=stride), X, K, head)  # noqa: B023
+        theirs = grads(lambda x, k: nd_corr2d_multi_in_out(x, k, padding, stride), X, K, head)  # noqa: B023
+        for a, b in zip(ours, theirs, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+def test_matches_a_gluon_conv2d_layer():
+    rng = np.random.RandomState(1)
+    X = nd.array(rng.randn(3, 6, 7))
+    K = nd.array(rng.randn(4, 3, 3, 2))
+    net = nn.Conv2D(4, kernel_size=(3, 2), padding=(1, 0), strides=(2, 1), in_channels=3,
+                    use_bias=False)
+    net.initialize()
+    net.weight.set_data(K)
+    want = net(X.expand_dims(0))[0].asnumpy()
+    got = corr2d_multi_in_out(X, K, padding=(1, 0), stride=(2, 1)).asnumpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    K1 = K[:, :, 1:2, 0:1]
+    net1 = nn.Conv2D(4, kernel_size=1, in_channels=3, use_bias=False)
+    net1.initialize()
+    net1.weight.set_data(K1)
+    np.testing.assert_allclose(
+        corr2d_multi_in_out_1x1(X, K1).asnumpy(), net1(X.expand_dims(0))[0].asnumpy(),
+        rtol=1e-5, atol=1e-5,
+    )
+
+
+def test_article_values():
+    X = nd.array([[0, 1, 2], [3, 4, 5], [6, 7, 8]])
+    X = nd.stack(X, X + 1)
+    K = nd.array([[0, 1], [2, 3]])
+    K = nd.stack(K, K + 1)
+    np.testing.assert_array_equal(corr2d_multi_in(X, K).asnumpy(), [[56, 72], [104, 120]])
+    Y = corr2d_multi_in_out(X, nd.stack(K, K + 1, K + 2))
+    assert Y.shape == (3, 2, 2)
+    np.testing.assert_array_equal(Y[0].asnumpy(), [[56, 72], [104, 120]])
+
+
+def test_1x1_equals_the_general_helper_and_accepts_numpy():
+    rng = np.random.RandomState(2)
+    X = rng.randn(3, 4, 5)
+    K = rng.randn(2, 3, 1, 1)
+    got = corr2d_multi_in_out_1x1(X, K)
+    assert got.dtype == np.float32 and got.shape == (2, 4, 5)
+    np.testing.assert_allclose(
+        got.asnumpy(), corr2d_multi_in_out(X, K).asnumpy(), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_multi_in_out_channel_zero_is_multi_in():
+    rng = np.random.RandomState(3)
+    X = nd.array(rng.randn(2, 5, 5))
+    K = nd.array(rng.randn(3, 2, 2, 2))
+    np.testing.assert_allclose(
+        corr2d_multi_in_out(X, K, padding=1)[0].asnumpy(),
+        corr2d_multi_in(X, K[0], padding=1).asnumpy(), rtol=1e-5, atol=1e-5,
+    )
+
+
+@pytest.mark.parametrize(
+    "fn,x_shape,k_shape,match",
+    [
+        (corr2d_multi_in, (2, 3, 3), (3, 2, 2), r"X has 2 channels.*\(2, 3, 3\).*\(3, 2, 2\)"),
+        (corr2d_multi_in, (3, 3), (2, 2), r"X must have shape \(c_i, h, w\), got shape \(3, 3\)"),
+        (corr2d_multi_in, (2, 3, 3), (1, 2, 2, 2), r"K must have shape \(c_i, kh, kw\)"),
+        (corr2d_multi_in, (2, 3, 3), (2, 4, 2), r"larger than the input"),
+        (corr2d_multi_in_out, (2, 3, 3), (1, 3, 2, 2), r"X has 2 channels.*expects 3"),
+        (corr2d_multi_in_out, (1, 2, 3, 3), (1, 2, 2, 2), r"X must have shape \(c_i, h, w\)"),
+        (corr2d_multi_in_out, (2, 3, 3), (2, 2, 2), r"K must have shape \(c_o, c_i, kh, kw\)"),
+        (corr2d_multi_in_out, (2, 3, 3), (1, 2, 2, 4), r"larger than the input"),
+        (corr2d_multi_in_out_1x1, (2, 3, 3), (1, 2, 2, 2), r"1x1 kernel.*got \(1, 2, 2, 2\)"),
+        (corr2d_multi_in_out_1x1, (2, 3, 3), (1, 3, 1, 1), r"X has 2 channels.*expects 3"),
+        (corr2d_multi_in_out_1x1, (3, 3), (1, 1, 1, 1), r"X must have shape \(c_i, h, w\)"),
+        (corr2d_multi_in_out_1x1, (2, 3, 3), (1, 2, 1), r"K must have shape \(c_o, c_i, 1, 1\)"),
+    ],
+)
+def test_bad_input_is_a_value_error(fn, x_shape, k_shape, match):
+    with pytest.raises(ValueError, match=match):
+        fn(nd.ones(x_shape), nd.ones(k_shape))
+
+
+@pytest.mark.parametrize("fn", [corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1])
+def test_bad_padding_or_stride_is_a_value_error(fn):
+    X, K = nd.ones((2, 3, 3)), nd.ones((1, 2, 1, 1))
+    K = K[0] if fn is corr2d_multi_in else K
+    with pytest.raises(ValueError, match="padding must be >= 0"):
+        fn(X, K, padding=-1)
+    with pytest.raises(ValueError, match="stride must be >= 1"):
+        fn(X, K, stride=0)
+
+
+@pytest.mark.parametrize("fn", [corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1])
+def test_non_array_is_a_type_error(fn):
+    with pytest.raises(TypeError, match="X must be an mxnet.nd.NDArray or a numpy.ndarray"):
+        fn([[[1.0]]], nd.ones((1, 1, 1, 1)))
+
+
+@pytest.mark.parametrize(
+    "func, K_shape",
+    [(corr2d_multi_in, (2, 4, 2)), (corr2d_multi_in_out, (3, 2, 4, 2))],
+)
+def test_kernel_too_large_names_the_callers_shapes(func, K_shape):
+    expected = re.escape(f"kernel of shape {K_shape}") + ".*" + re.escape("(2, 3, 3)")
+    with pytest.raises(ValueError, match=expected):
+        func(nd.ones((2, 3, 3)), nd.ones(K_shape))
+
+
+TOL = dict(rtol=1e-5, atol=1e-5)
+
+
+def _config(seed: int) -> dict:
+    """A random (seeded) case: shapes, padding and stride, each an int or an (h, w) pair."""
+    r = np.random.default_rng(seed)
+    kh, kw = (int(v) for v in r.integers(1, 5, size=2))
+
+    def int_or_pair(low: int, high: int):
+        a, b = (int(v) for v in r.integers(low, high, size=2))
+        return a if r.random() < 0.5 else (a, b)
+
+    padding = int_or_pair(0, 3)
+    stride = int_or_pair(1, 4)
+    ph, pw = padding if isinstance(padding, tuple) else (padding, padding)
+    # Smallest input the kernel fits into once padded, plus a random margin.
+    h = max(1, kh - 2 * ph) + int(r.integers(0, 6))
+    w = max(1, kw - 2 * pw) + int(r.integers(0, 6))
+    X = nd.array(r.standard_normal((h, w)), dtype="float32")
+    K = nd.array(r.standard_normal((kh, kw)), dtype="float32")
+    return dict(X=X, K=K, padding=padding, stride=stride)
+
+
+CASES = list(range(24))
+
+
+def test_the_cases_cover_ints_pairs_and_strides_above_one():
+    configs = [_config(seed) for seed in CASES]
+    assert any(isinstance(c["padding"], int) for c in configs)
+    assert any(isinstance(c["padding"], tuple) for c in configs)
+    assert any(isinstance(c["stride"], int) and c["stride"] > 1 for c in configs)
+    assert any(isinstance(c["stride"], tuple) and c["stride"][0] != c["stride"][1] for c in configs)
+    assert any(c["K"].shape[0] > c["X"].shape[0] for c in configs)  # fits only thanks to padding
+
+
+@pytest.mark.parametrize("seed", CASES)
+def test_values_match_gluon_conv2d_and_nd_convolution(seed, gluon_corr2d_layer, nd_corr2d):
+    c = _config(seed)
+    X, K, padding, stride = c["X"], c["K"], c["padding"], c["stride"]
+    Y = corr2d(X, K, padding=padding, stride=stride)
+    assert Y.dtype == np.float32
+    assert Y.shape == output_shape(X.shape, K.shape, padding=padding, stride=stride)
+    layer = gluon_corr2d_layer(K, padding=padding, strides=stride)
+    gluon = layer(X.reshape((1, 1) + X.shape))[0, 0]
+    np.testing.assert_allclose(Y.asnumpy(), gluon.asnumpy(), **TOL)
+    np.testing.assert_allclose(Y.asnumpy(), nd_corr2d(X, K, padding, stride).asnumpy(), **TOL)
+
+
+@pytest.mark.parametrize("seed", CASES)
+def test_gradients_match_nd_convolution(seed, grads, nd_corr2d):
+    c = _config(seed)
+    X, K, padding, stride = c["X"], c["K"], c["padding"], c["stride"]
+    out_shape = output_shape(X.shape, K.shape, padding=padding, stride=stride)
+    head = nd.array(np.random.default_rng(100 + seed).standard_normal(out_shape), dtype="float32")
+    got_x, got_k = grads(lambda x, k: corr2d(x, k, padding, stride), X, K, head)
+    want_x, want_k = grads(lambda x, k: nd_corr2d(x, k, padding, stride), X, K, head)
+    np.testing.assert_allclose(got_x, want_x, **TOL)
+    np.testing.assert_allclose(got_k, want_k, **TOL)
+    assert np.abs(want_k).sum() > 0  # not a comparison of two zero arrays
+
+
+def test_article_examples_on_an_8x8_input(gluon_corr2d_layer):
+    X = nd.random.uniform(shape=(8, 8))
+    for kernel, padding, stride, expected in [
+        ((3, 3), 1, 1, (8, 8)),
+        ((5, 3), (2, 1), 1, (8, 8)),
+        ((3, 3), 1, 2, (4, 4)),
+        ((3, 5), (0, 1), (3, 4), (2, 2)),
+    ]:
+        K = nd.random.normal(shape=kernel)
+        Y = corr2d(X, K, padding=padding, stride=stride)
+        assert Y.shape == expected
+        layer = gluon_corr2d_layer(K, padding=padding, strides=stride)
+        gluon = layer(X.reshape((1, 1, 8, 8)))[0, 0]
+        np.testing.assert_allclose(Y.asnumpy(), gluon.asnumpy(), **TOL)
+
+
+def test_padding_is_zeros_on_each_side():
+    # A 1x1 kernel of weight 1 returns the padded input itself.
+    X = nd.arange(1, 7).reshape((2, 3))
+    Y = corr2d(X, nd.ones((1, 1)), padding=(1, 2))
+    expected = np.zeros((4, 7), dtype=np.float32)
+    expected[1:3, 2:5] = X.asnumpy()
+    np.testing.assert_array_equal(Y.asnumpy(), expected)
+
+
+def test_stride_picks_every_s_th_window():
+    X = nd.arange(30).reshape((5, 6))
+    K = nd.array([[1.0, 2.0], [3.0, 4.0]])
+    full = corr2d(X, K).asnumpy()
+    np.testing.assert_array_equal(corr2d(X, K, stride=(2, 3)).asnumpy(), full[::2, ::3])
+
+
+def test_rows_skipped_by_the_stride_get_zero_gradient():
+    # 3x3 kernel, stride 2, 8 rows: windows start at rows 0, 2, 4; row 7 is never read.
+    X = nd.random.normal(shape=(8, 8))
+    X.attach_grad()
+    with autograd.record():
+        Y = corr2d(X, nd.ones((3, 3)), stride=2)
+    Y.backward()
+    assert Y.shape == (3, 3) == output_shape(7, 3, stride=2)
+    grad = X.grad.asnumpy()
+    assert np.all(grad[7, :] == 0) and np.all(grad[:, 7] == 0)
+    assert np.all(grad[:7, :7] > 0)
+
+
+def test_numpy_inputs_with_padding_and_stride():
+    X = np.arange(9, dtype=np.float64).reshape(3, 3)
+    K = np.array([[0.0, 1.0], [2.0, 3.0]])
+    Y = corr2d(X, K, padding=1, stride=(3, 2))
+    assert Y.dtype == np.float32
+    np.testing.assert_array_equal(Y.asnumpy(), [[0, 8], [6, 8]])
+
+
+@pytest.mark.parametrize(
+    "x_shape, k_shape, kwargs, error, message",
+    [
+        # Fits only thanks to padding: fine with padding 1, a ValueError without it.
+        ((3, 3), (5, 5), dict(), ValueError, r"kernel of shape \(5, 5\).*input of shape \(3, 3\)"),
+        ((3, 3), (6, 5), dict(padding=1), ValueError, r"\(6, 5\).*\(3, 3\) padded by 1"),
+        ((4, 2), (2, 5), dict(padding=(0, 1)), ValueError, r"padded by \(0, 1\) on each side"),
+        ((4, 4), (2, 2), dict(padding=(-1, 0)), ValueError, r"padding must be >= 0"),
+        ((4, 4), (2, 2), dict(padding=[1, 1, 1]), ValueError, r"padding must be an int or an"),
+        ((4, 4), (2, 2), dict(padding=None), ValueError, r"padding must be an int or an"),
+        ((4, 4), (2, 2), dict(stride=-2), ValueError, r"stride must be >= 1.*-2"),
+        ((4, 4), (2, 2), dict(stride=(0, 0)), ValueError, r"stride must be >= 1"),
+        ((4, 4), (2, 2), dict(stride=2.0), ValueError, r"stride must be an int or an"),
+        ((4, 4), (2, 2), dict(stride=(1, False)), ValueError, r"stride must be an int or an"),
+    ],
+)
+def test_bad_padding_stride_and_kernel_fit(x_shape, k_shape, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        corr2d(nd.ones(x_shape), nd.ones(k_shape), **kwargs)
+
+
+def test_a_kernel_larger_than_the_input_fits_once_padded():
+    Y = corr2d(nd.ones((3, 3)), nd.ones((5, 5)), padding=1)
+    np.testing.assert_array_equal(Y.asnumpy(), [[9.0]])

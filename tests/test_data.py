@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from mxnet import gluon, nd
 
-from utils import load_digits_dataset
+from utils.data import load_digits_dataset
 
 
 def _arrays(ds):

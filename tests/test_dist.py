@@ -1,4 +1,4 @@
-"""Tests of utils.dist (run_cluster), utils.dist_workers and utils.plot_dist.
+"""Tests of utils.dist (run_cluster) and utils.dist_workers.
 
 Every cluster here is real: a scheduler, servers and workers forked from the test
 process (or from a parent process a test starts) on 127.0.0.1. Each test that starts
@@ -12,8 +12,6 @@ Time bounds leave room for a loaded machine: each is several times what its chec
 takes on a 2-core machine busy with other work.
 """
 
-from __future__ import annotations
-
 import os
 import signal
 import socket
@@ -22,7 +20,6 @@ import sys
 import time
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from cluster_workers import (
@@ -44,15 +41,14 @@ from utils.dist_workers import (
     train_digits_accumulated,
     train_digits_worker,
 )
-from utils.plot_dist import draw_parameter_server, plot_epoch_times
 
 pytestmark = pytest.mark.cluster
 
+
 ROOT = Path(__file__).resolve().parent.parent
+
+
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-
-
-# ---- helpers of the tests ------------------------------------------------------------
 
 
 def _stat(pid: int) -> tuple[str, int, int] | None:
@@ -91,9 +87,6 @@ def wait_until_gone(processes: dict[int, int], seconds: float = 5.0) -> list[int
     while (left := alive()) and time.monotonic() < deadline:
         time.sleep(0.05)
     return left
-
-
-# ---- run_cluster ---------------------------------------------------------------------
 
 
 @linux_only
@@ -308,9 +301,6 @@ def test_role_environment_and_its_bad_input():
         role_environment("worker", 2, 0)
 
 
-# ---- dist_workers --------------------------------------------------------------------
-
-
 @pytest.mark.parametrize("num_workers, batch_size", [(1, 50), (2, 32), (3, 7), (4, 32)])
 def test_shards_are_disjoint_equal_and_made_of_full_batches(num_workers, batch_size):
     n = 1347
@@ -376,34 +366,3 @@ def test_two_workers_compute_what_one_process_accumulates(update_on_kvstore):
         for name, value in reference["params"].items():
             np.testing.assert_array_equal(r["params"][name], value, err_msg=name)
     assert children_of(os.getpid()) == []
-
-
-# ---- plot_dist -----------------------------------------------------------------------
-
-
-def test_figures_have_titles_labels_and_refuse_bad_input():
-    fig = draw_parameter_server(num_workers=3, num_servers=2)
-    ax = fig.axes[0]
-    assert "3 workers, 2 servers" in ax.get_title()
-    assert ax.get_xlabel() and ax.get_ylabel()
-    texts = [t.get_text() for t in ax.texts]
-    assert sum(t.startswith("worker") for t in texts) == 3
-    assert sum(t.startswith("server") for t in texts) == 2
-    plt.close(fig)
-    fig = plot_epoch_times({"one process": 0.2, "2 workers": 0.5}, "epochs")
-    assert fig.axes[0].get_ylabel() == "seconds per epoch"
-    assert [t.get_text() for t in fig.axes[0].texts] == ["0.20 s", "0.50 s"]
-    plt.close(fig)
-    fig = plot_epoch_times({"one process": 0.2, "2 workers": 0.5}, "epochs",
-                           ranges={"one process": (0.1, 0.3), "2 workers": (0.5, 0.9)})
-    lines = fig.axes[0].collections[-1].get_segments()  # the error bars, one per bar
-    assert [tuple(seg[:, 1]) for seg in lines] == [(0.1, 0.3), (0.5, 0.9)]
-    plt.close(fig)
-    with pytest.raises(ValueError, match="num_servers must be an int >= 1"):
-        draw_parameter_server(2, 0)
-    with pytest.raises(ValueError, match="need positive times"):
-        plot_epoch_times({"a": 0.0}, "t")
-    with pytest.raises(ValueError, match="ranges must have the labels"):
-        plot_epoch_times({"a": 1.0}, "t", ranges={"b": (0.5, 1.5)})
-    with pytest.raises(ValueError, match=r"the ranges of \['a'\] do not enclose"):
-        plot_epoch_times({"a": 1.0}, "t", ranges={"a": (1.1, 1.5)})

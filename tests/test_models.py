@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from mxnet import init, nd
 
-from utils import output_shape
 from utils.models import DigitCNN, digit_features
+from utils.shapes import output_shape
 
 
 def test_layer_shapes_follow_the_shape_formula():

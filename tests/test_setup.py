@@ -68,8 +68,10 @@ def _path_without_python(farm: Path, uv: str | None) -> str:
 
 
 def _make_setup(repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(["make", "setup"], cwd=repo, env=env, capture_output=True, text=True,
-                          timeout=300)
+    # The locked environment only: the kernelspec and the pin's .pth come after it and
+    # need the whole lock (ipykernel), which the copy's one-package lock leaves out.
+    return subprocess.run(["make", ".venv/.installed"], cwd=repo, env=env, capture_output=True,
+                          text=True, timeout=300)
 
 
 def _clean_env(path: str) -> dict[str, str]:
@@ -100,7 +102,7 @@ def test_uv_finds_a_managed_python_when_the_path_has_none(tmp_path) -> None:
                            cwd=tmp_path)
     assert check.stdout.split() == ["(3,", "11)", str(repo / "utils" / "__init__.py")], (
         check.stderr)
-    assert (repo / ".venv" / ".pinned").exists()
+    assert (repo / ".venv" / ".installed").exists()
 
 
 def test_no_python_and_no_uv_names_the_fixes(tmp_path) -> None:

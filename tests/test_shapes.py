@@ -7,8 +7,6 @@ because the window does not fit, `output_shape` must refuse it too.
 Introduced with notebooks/03_padding_and_stride.ipynb.
 """
 
-from __future__ import annotations
-
 import itertools
 
 import mxnet as mx
@@ -18,14 +16,20 @@ from mxnet import autograd, nd
 from mxnet.base import MXNetError
 from mxnet.gluon import nn
 
-from utils import output_shape
-from utils.plot import plot_receptive_fields
-from utils.shapes import layer_cost, receptive_field
+from utils.shapes import layer_cost, output_shape, receptive_field
 
 SIZES = [(1, 1), (2, 3), (5, 5), (7, 6), (8, 8), (9, 4)]
+
+
 KERNELS = [1, 2, 3, (3, 5), (2, 1)]
+
+
 PADDINGS = [0, 1, 2, (0, 1), (2, 0)]
+
+
 STRIDES = [1, 2, 3, (3, 4), (2, 1)]
+
+
 DILATIONS = [1, 2, (1, 3)]
 
 
@@ -206,19 +210,6 @@ def test_receptive_field_formula_values():
 def test_receptive_field_bad_inputs(kernels, strides, message):
     with pytest.raises(ValueError, match=message):
         receptive_field(kernels, strides)
-
-
-def test_plot_receptive_fields_outlines_each_field():
-    grad = np.zeros((9, 9))
-    grad[2:7, 3:8] = 1.0
-    fig = plot_receptive_fields({"two 3x3": grad}, {"two 3x3": 5}, "fields")
-    ax = fig.axes[0]
-    (box,) = ax.patches
-    assert (box.get_x(), box.get_y(), box.get_width(), box.get_height()) == (2.5, 1.5, 5, 5)
-    assert "field 5x5" in ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
-
-
-# ---- layer_cost -------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

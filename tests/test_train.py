@@ -1,16 +1,14 @@
-"""Tests of utils.train (train, evaluate, accuracy) and the history figure of utils.plot."""
+"""Tests of utils.train (train, evaluate, accuracy) ."""
 
 import importlib
 
-import matplotlib.pyplot as plt
 import mxnet as mx
 import numpy as np
 import pytest
 from mxnet import gluon, init, nd
 from mxnet.gluon import nn
 
-from utils import accuracy, evaluate, train
-from utils.plot import plot_bars, plot_history
+from utils.train import accuracy, evaluate, train
 
 # The module itself: `utils.train` as an attribute is the function, which the package exports.
 train_module = importlib.import_module("utils.train")
@@ -273,15 +271,3 @@ def test_bad_arguments():
     for bad in (-0.1, float("nan"), float("inf"), "0.1", True):
         with pytest.raises(ValueError, match="min_delta must be a number >= 0"):
             train(_net(), data, LOSS, num_epochs=1, test_data=data, min_delta=bad)
-
-
-def test_plot_history_and_bars():
-    history = {"epoch": [1, 2], "train_loss": [1.0, 0.5], "test_loss": [1.2, 0.7]}
-    fig = plot_history(history, ["train_loss", "test_loss"], "Loss", "loss")
-    ax = fig.axes[0]
-    assert ax.get_title() == "Loss" and ax.get_xlabel() == "epoch" and len(ax.lines) == 2
-    with pytest.raises(ValueError, match=r"history has no \['test_acc'\]"):
-        plot_history(history, ["test_acc"], "Accuracy", "accuracy")
-    fig2 = plot_bars({"a": 0.5, "b": 0.75}, "Comparison", "accuracy")
-    assert len(fig2.axes[0].patches) == 2 and fig2.axes[0].get_ylabel() == "accuracy"
-    plt.close("all")

@@ -10,7 +10,7 @@ import pytest
 from matplotlib.figure import Figure
 from mxnet import nd
 
-from utils import corr2d, corr2d_multi_in, output_shape, pad2d, pool2d
+from utils.conv import corr2d, corr2d_multi_in, pad2d
 from utils.figures.animated import (
     channels_frames,
     channels_steps,
@@ -21,6 +21,8 @@ from utils.figures.animated import (
     pooling_steps,
 )
 from utils.figures.animated_deeper import transposed_conv2d, transposed_frames, transposed_steps
+from utils.pool import pool2d
+from utils.shapes import output_shape
 
 X01 = np.arange(9, dtype=np.float32).reshape(3, 3)
 K01 = np.arange(4, dtype=np.float32).reshape(2, 2)

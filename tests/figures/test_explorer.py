@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from utils import output_shape
 from utils.figures.explorer import RANGES, draw_setting, explore, shape_explorer
+from utils.shapes import output_shape
 
 
 @pytest.mark.parametrize("size, kernel, padding, stride, dilation",

@@ -1,24 +1,8 @@
-"""Figures that move or respond: an HTML animation player, its animations, a shape explorer.
+"""The figures of the notebooks, drawn with matplotlib, one module per group of notebooks.
 
-Notebooks import the animations by name, e.g. `from utils.figures import corr2d_animation`.
+`base` holds what every figure uses; `conv` the figures of notebooks 01-06, `cnn` of 07,
+`runs` of 08 and 09, `fast` of 10, `dist` of 11. Figures that move or respond:
+`animation` (the HTML player), `animated` and `animated_deeper` (the animations of
+01-06), `explorer` (notebook 03's shape explorer). Import by module, e.g.
+`from utils.figures.animated import corr2d_animation`.
 """
-
-from utils.figures.animated import channels_animation, corr2d_animation, pooling_animation
-from utils.figures.animated_deeper import (
-    dilation_animation,
-    transposed_animation,
-    transposed_conv2d,
-)
-from utils.figures.animation import Animation
-from utils.figures.explorer import shape_explorer
-
-__all__ = [
-    "Animation",
-    "channels_animation",
-    "corr2d_animation",
-    "dilation_animation",
-    "pooling_animation",
-    "shape_explorer",
-    "transposed_animation",
-    "transposed_conv2d",
-]

@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from utils.plot import outline_field, plot_curves, to_numpy
+from utils.figures.base import outline_field, plot_curves, to_numpy
 
 
 def _check_names(names: Sequence[str], items: Sequence[object], what: str) -> None:

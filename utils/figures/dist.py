@@ -1,8 +1,6 @@
 """The figures of notebook 11 (training on several machines), drawn with matplotlib.
 
-Kept apart from `utils.plot` so that the parameter-server diagram and its
-timing chart live beside the cluster code they describe. Each function returns
-the Figure it drew, with a title and axis labels.
+Each function returns the Figure it drew, with a title and axis labels.
 """
 
 from __future__ import annotations

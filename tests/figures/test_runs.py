@@ -1,14 +1,12 @@
-"""Tests of utils.plot_runs."""
+"""Tests of utils/figures/runs.py."""
+
+from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from utils.plot_runs import (
-    plot_curves_spread,
-    plot_mean_spread,
-    plot_seed_spread,
-)
+from utils.figures.runs import plot_curves_spread, plot_mean_spread, plot_seed_spread
 
 
 def test_means_and_spreads_are_drawn():

@@ -1,4 +1,6 @@
-"""Tests of utils.plot_cnn, the figures of notebooks/07_whole_cnn.ipynb."""
+"""Tests of utils/figures/cnn.py."""
+
+from __future__ import annotations
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -6,12 +8,7 @@ import numpy as np
 import pytest
 from mxnet import nd
 
-from utils.plot_cnn import (
-    draw_receptive_fields,
-    plot_history,
-    plot_kernels,
-    tile,
-)
+from utils.figures.cnn import draw_receptive_fields, plot_history, plot_kernels, tile
 
 
 def test_receptive_fields_outline_each_square_and_show_the_padding():

@@ -1,9 +1,10 @@
-"""Figures for the notebooks, drawn with matplotlib.
+"""The figures of notebooks 01-06: windows, offsets, padding and stride, channels,
+1x1 convolution and pooling, drawn with matplotlib.
 
 Every function returns the matplotlib Figure it drew, with a title and axis
 labels, so a notebook cell can show it (PNG, which nbval does not compare
-byte for byte) and a test can inspect it. The first three are general
-building blocks; the ones after them draw one notebook's figure each.
+byte for byte) and a test can inspect it; the building blocks they share are in
+`utils.figures.base`.
 """
 
 from __future__ import annotations
@@ -18,132 +19,14 @@ from matplotlib.patches import Rectangle
 
 from utils.checks import pair
 from utils.conv import corr2d
+from utils.figures.base import (
+    draw_grid,
+    finish_axes,
+    outline_field,
+    to_numpy,
+)
 from utils.pool import pool2d
 from utils.shapes import output_shape
-
-
-def to_numpy(x: object) -> np.ndarray:
-    """An NDArray or array-like as a NumPy array (NDArrays via `.asnumpy()`)."""
-    return x.asnumpy() if hasattr(x, "asnumpy") else np.asarray(x)
-
-
-def finish_axes(fig: Figure, ax: Axes, title: str, xlabel: str, ylabel: str) -> Figure:
-    """Title, axis labels, a light grid and the legend on `ax`; tight layout; returns `fig`."""
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.grid(True, alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    return fig
-
-
-def figure_for(ax: Axes | None) -> tuple[Figure, Axes]:
-    """The figure of `ax`, or a new 6x4 figure and its axes when `ax` is None."""
-    if ax is None:
-        return plt.subplots(figsize=(6, 4))
-    return ax.figure, ax
-
-
-def draw_grid(
-    ax: Axes,
-    values: object,
-    title: str = "",
-    highlight: Sequence[tuple[int, int, int, int]] = (),
-    colors: Sequence[str] = ("tab:red", "tab:blue", "tab:green", "tab:orange"),
-    fmt: str = "{:g}",
-    shade: Sequence[tuple[int, int, int, int]] = (),
-) -> Axes:
-    """Draw a small 2-D array as a table of numbered cells on `ax`.
-
-    `values` is (h, w). Each `highlight` entry (row, col, height, width) outlines
-    a block of cells, cycling through `colors`; each `shade` entry fills a block
-    in grey (used, for example, for zero padding). Row and column indices are
-    shown on the axes. Introduced in notebooks/01_cross_correlation.ipynb.
-    """
-    a = to_numpy(values)
-    if a.ndim != 2:
-        raise ValueError(f"draw_grid needs a 2-D array, got shape {a.shape}")
-    h, w = a.shape
-    for r, c, bh, bw in shade:
-        ax.add_patch(Rectangle((c - 0.5, r - 0.5), bw, bh, facecolor="0.85", edgecolor="none"))
-    for r in range(h):
-        for c in range(w):
-            ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="0.4", lw=0.8))
-            ax.text(c, r, fmt.format(a[r, c]), ha="center", va="center", fontsize=10)
-    for n, (r, c, bh, bw) in enumerate(highlight):
-        color = colors[n % len(colors)]
-        ax.add_patch(
-            Rectangle((c - 0.45, r - 0.45), bw - 0.1, bh - 0.1, fill=False, edgecolor=color, lw=2.5)
-        )
-    ax.set_xlim(-0.5, w - 0.5)
-    ax.set_ylim(h - 0.5, -0.5)
-    ax.set_xticks(range(w))
-    ax.set_yticks(range(h))
-    ax.set_xlabel("column")
-    ax.set_ylabel("row")
-    ax.set_aspect("equal")
-    ax.set_title(title)
-    return ax
-
-
-def show_images(
-    images: Sequence[object],
-    titles: Sequence[str],
-    suptitle: str,
-    ncols: int | None = None,
-    cmap: str = "gray",
-    colorbar: bool = False,
-    size: float = 3.0,
-) -> Figure:
-    """Show 2-D arrays side by side as images, one titled panel each.
-
-    `images` are (h, w) NDArrays or arrays; `titles` has one entry per image.
-    Introduced in notebooks/01_cross_correlation.ipynb.
-    """
-    if len(images) != len(titles):
-        raise ValueError(f"{len(images)} images but {len(titles)} titles")
-    ncols = ncols or len(images)
-    nrows = -(-len(images) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
-    for ax in axes.flat[len(images):]:
-        ax.axis("off")
-    for ax, image, title in zip(axes.flat, images, titles, strict=False):
-        shown = ax.imshow(to_numpy(image), cmap=cmap)
-        ax.set_title(title)
-        ax.set_xlabel("column")
-        ax.set_ylabel("row")
-        if colorbar:
-            fig.colorbar(shown, ax=ax, shrink=0.8)
-    fig.suptitle(suptitle)
-    fig.tight_layout()
-    return fig
-
-
-def plot_curves(
-    curves: Mapping[str, Sequence[float]],
-    title: str,
-    xlabel: str,
-    ylabel: str,
-    x: Sequence[float] | None = None,
-    logy: bool = False,
-    ax: Axes | None = None,
-) -> Figure:
-    """Plot named sequences (losses, accuracies, ...) against a shared x axis.
-
-    `curves` maps a legend label to its values; `x` defaults to 1, 2, ...
-    Draws on `ax` if given (so figures can have several panels), else on a new figure.
-    Introduced in notebooks/02_learning_a_kernel.ipynb.
-    """
-    fig, ax = figure_for(ax)
-    for label, values in curves.items():
-        values = list(values)
-        xs = list(x) if x is not None else list(range(1, len(values) + 1))
-        ax.plot(xs, values, marker="o", markersize=3, label=label)
-    if logy:
-        ax.set_yscale("log")
-    return finish_axes(fig, ax, title, xlabel, ylabel)
-
 
 # ---- figures of notebooks 01 (cross-correlation) ---------------------------
 
@@ -757,122 +640,7 @@ def plot_stage_crops(
 # ---- figures of notebooks 08-09 (multi-input data; fine-tuning) -------------
 
 
-def plot_history(
-    history: Mapping[str, Sequence[float]],
-    keys: Sequence[str],
-    title: str,
-    ylabel: str,
-    ax: Axes | None = None,
-) -> Figure:
-    """Plot some lists of a training history (as `utils.train` returns) per epoch.
-
-    `history` maps names such as "train_loss" or "test_acc" to one value per
-    epoch and has an "epoch" list used as the x axis; `keys` picks the curves.
-    Introduced in notebooks/08_multi_input_output_data.ipynb.
-    """
-    missing = [key for key in [*keys, "epoch"] if key not in history]
-    if missing:
-        raise ValueError(f"history has no {missing}; it has {sorted(history)}")
-    curves = {key: history[key] for key in keys}
-    return plot_curves(curves, title, "epoch", ylabel, x=history["epoch"], ax=ax)
-
-
-def plot_bars(
-    values: Mapping[str, float],
-    title: str,
-    ylabel: str,
-    ax: Axes | None = None,
-    fmt: str = "{:.3f}",
-) -> Figure:
-    """Bar chart of one number per label, each bar annotated with its value.
-
-    Used to compare methods, e.g. {"from scratch": 0.71, "frozen": 0.88}.
-    Introduced in notebooks/09_finetuning.ipynb.
-    """
-    fig, ax = figure_for(ax)
-    labels = list(values)
-    heights = [float(values[label]) for label in labels]
-    bars = ax.bar(range(len(labels)), heights, color="tab:blue")
-    for bar, height in zip(bars, heights, strict=True):
-        ax.text(bar.get_x() + bar.get_width() / 2, height, fmt.format(height),
-                ha="center", va="bottom")
-    ax.set_xticks(range(len(labels)))
-    ax.set_xticklabels(labels)
-    if heights and max(heights) > 0:
-        ax.set_ylim(0, 1.12 * max(heights))  # room for the value labels
-    ax.set_title(title)
-    ax.set_xlabel("method")
-    ax.set_ylabel(ylabel)
-    fig.tight_layout()
-    return fig
-
-
 # ---- figures of notebook 10 (computing convolution fast) --------------------
-
-
-def draw_im2col(X: object, K: object, title: str) -> Figure:
-    """Show im2col on a small example: the windows of `X` and the matrix they become.
-
-    `X` is (h, w) and `K` (kh, kw); the left panel outlines each of the
-    (h - kh + 1) (w - kw + 1) windows in its own colour, the right panel the
-    matching row of the im2col matrix (one row per window, kh kw columns).
-    Introduced in notebooks/10_computing_convolution_fast.ipynb.
-    """
-    x, k = to_numpy(X), to_numpy(K)
-    if x.ndim != 2 or k.ndim != 2 or k.shape[0] > x.shape[0] or k.shape[1] > x.shape[1]:
-        raise ValueError(f"need a 2-D X at least as large as a 2-D K, got {x.shape} and {k.shape}")
-    (kh, kw), (oh, ow) = k.shape, (x.shape[0] - k.shape[0] + 1, x.shape[1] - k.shape[1] + 1)
-    corners = [(i, j) for i in range(oh) for j in range(ow)]
-    cols = np.array([x[i : i + kh, j : j + kw].ravel() for i, j in corners])
-    fig, (left, right) = plt.subplots(
-        1, 2, figsize=(3 + 0.6 * (x.shape[1] + kh * kw), 1 + 0.6 * max(x.shape[0], len(corners)))
-    )
-    draw_grid(left, x, "input X: one window per output element",
-              highlight=[(i, j, kh, kw) for i, j in corners])
-    draw_grid(right, cols, f"im2col matrix: {len(corners)} windows x {kh * kw} values",
-              highlight=[(r, 0, 1, kh * kw) for r in range(len(corners))])
-    right.set_xlabel("position in the window (row-major)")
-    right.set_ylabel("window (output element)")
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
-def plot_timings(times_ms: Mapping[str, float], title: str, ax: Axes | None = None) -> Figure:
-    """Bar chart of median times in milliseconds on a log axis, one bar per implementation.
-
-    A thin layer over `plot_bars` for values that span several orders of magnitude
-    (notebook 10 gives it processor time; the label says only "ms per call").
-    Given `ax`, it draws there and leaves the figure's layout to the caller (who lays
-    out all panels once); otherwise it makes and lays out a figure of its own.
-    Introduced in notebooks/10_computing_convolution_fast.ipynb.
-    """
-    if not times_ms or min(times_ms.values()) <= 0:
-        raise ValueError(f"need positive times, got {dict(times_ms)!r}")
-    own_figure = ax is None
-    fig = plot_bars(times_ms, title, "ms per call (median, log scale)", ax=ax, fmt="{:.3g}")
-    ax = ax or fig.axes[0]
-    ax.set_yscale("log")
-    ax.set_ylim(min(times_ms.values()) / 3, max(times_ms.values()) * 5)
-    ax.set_xlabel("implementation")
-    ax.tick_params(axis="x", labelrotation=15)
-    if own_figure:
-        fig.tight_layout()
-    return fig
-
-
-def outline_field(ax: Axes, top: int, left: int, size: int, name: str,
-                  linewidth: float = 2) -> None:
-    """Outline the size x size square of input pixels whose top-left pixel is (top, left)
-    on `ax`, title the panel "<name> / field <size>x<size>" and label the input axes:
-    the panel of one receptive field in notebooks 03 and 07. Introduced in
-    notebooks/03_padding_and_stride.ipynb.
-    """
-    ax.add_patch(Rectangle((left - 0.5, top - 0.5), size, size, fill=False,
-                           edgecolor="tab:red", linewidth=linewidth, zorder=2))
-    ax.set_title(f"{name}\nfield {size}x{size}", fontsize=10)
-    ax.set_xlabel("input column")
-    ax.set_ylabel("input row")
 
 
 def plot_receptive_fields(
@@ -973,63 +741,3 @@ def draw_1x1_pixel(X: object, K: object, Y: object, pixel: tuple[int, int]) -> F
     return fig
 
 
-def draw_flat_shift(X: object, K: object) -> Figure:
-    """The flat shift of notebook 10 on one (h, w) image and one (kh, kw) kernel.
-
-    Top row: the image flattened row by row (pixel r = y * w + x). Then one row per
-    kernel offset (i, j): the slice [s, s + L) with s = i * w + j that this offset
-    reads for all L = h * w - (kh - 1) * w - (kw - 1) output rows at once, outlined,
-    and the weight K[i, j] it is multiplied by. Bottom row: the L sums; rows whose
-    window wraps past the right edge of the image are hatched (computed, then dropped),
-    and the kept ones, in order, are the cross-correlation. Every number comes from
-    the arrays. Introduced in notebooks/10_computing_convolution_fast.ipynb.
-    """
-    x, k = to_numpy(X), to_numpy(K)
-    if x.ndim != 2 or k.ndim != 2 or k.shape[0] > x.shape[0] or k.shape[1] > x.shape[1]:
-        raise ValueError(f"need X (h, w) and a smaller K (kh, kw), got {x.shape} and {k.shape}")
-    (h, w), (kh, kw) = x.shape, k.shape
-    flat = x.reshape(-1)
-    length = h * w - (kh - 1) * w - (kw - 1)
-    sums = sum(k[i, j] * flat[i * w + j : i * w + j + length] for i in range(kh) for j in range(kw))
-    rows = 2 + kh * kw
-    fig, ax = plt.subplots(figsize=(0.75 * (h * w) + 3, 0.7 * rows + 1.2))
-
-    def cells(row: int, values, start: int = 0, hatch_at=(), outline=None, color="tab:blue"):
-        for n, v in enumerate(values):
-            col = start + n
-            hatch = "///" if n in hatch_at else None
-            ax.add_patch(Rectangle((col, -row - 1), 1, 1, fill=False, edgecolor="0.4", lw=0.8,
-                                   hatch=hatch))
-            ax.text(col + 0.5, -row - 0.5, f"{v:g}", ha="center", va="center", fontsize=9)
-        if outline is not None:
-            a, b = outline
-            ax.add_patch(Rectangle((a + 0.05, -row - 0.95), b - a - 0.1, 0.9, fill=False,
-                                   edgecolor=color, lw=2.2))
-
-    cells(0, flat)
-    ax.text(-0.3, -0.5, "flattened X", ha="right", va="center", fontsize=9)
-    colors = ["tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:brown"]
-    row = 1
-    for i in range(kh):
-        for j in range(kw):
-            s = i * w + j
-            cells(row, flat[s : s + length], start=s, outline=(s, s + length),
-                  color=colors[(i * kw + j) % len(colors)])
-            ax.text(-0.3, -row - 0.5, f"offset ({i}, {j}): rows {s}..{s + length - 1}, "
-                    f"x K[{i},{j}] = {k[i, j]:g}", ha="right", va="center", fontsize=9)
-            row += 1
-    wrapped = [r for r in range(length) if r % w > w - kw]
-    cells(row, sums, hatch_at=wrapped)
-    ax.text(-0.3, -row - 0.5, "sum of the weighted slices", ha="right", va="center", fontsize=9)
-    ax.set_xlim(-0.2, h * w + 0.2)
-    ax.set_ylim(-rows - 0.2, 0.2)
-    ax.set_xticks([c + 0.5 for c in range(h * w)], [str(c) for c in range(h * w)])
-    ax.set_xlabel("row of the flattened grid (pixel index r = y * w + x)")
-    ax.set_yticks([])
-    ax.set_ylabel("")
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
-    ax.set_title(f"Flat shift: {kh * kw} shifted slices of one flat array, weighted and added\n"
-                 "(hatched: a window that wraps past the right edge, computed and dropped)")
-    fig.tight_layout()
-    return fig

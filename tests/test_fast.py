@@ -9,8 +9,6 @@ No timing is asserted here: `make bench` measures speed. The last test checks wh
 notebook 10 says `nd.Convolution` runs under the numerics pin (oneDNN's verbose log).
 """
 
-from __future__ import annotations
-
 import os
 import subprocess
 import sys
@@ -22,8 +20,8 @@ import pytest
 from mxnet import autograd, nd
 from references import nd_conv2d
 
-from utils import conv2d, corr2d, corr2d_multi_in_out
-from utils.plot import draw_flat_shift
+from utils.conv import corr2d_multi_in_out
+from utils.fast import conv2d
 
 
 def _random_case(seed: int):
@@ -162,7 +160,11 @@ def test_conv2d_accepts_numpy_and_float64(rng):
 
 
 X5 = (1, 3, 5, 5)  # shapes the bad-input cases below share
+
+
 W3 = (2, 3, 3, 3)
+
+
 PAIR = r"must be an int or an \(h, w\) pair"
 
 
@@ -206,13 +208,9 @@ def test_conv2d_non_arrays_are_type_errors(X, weight, bias, name):
         conv2d(X, weight, bias)
 
 
-# ---- the figures of notebook 10 (utils.plot) ---------------------------------
-
-
 def test_draw_im2col_shows_one_row_per_window():
-    import matplotlib.pyplot as plt
 
-    from utils.plot import draw_im2col
+    from utils.figures.fast import draw_im2col
 
     X = nd.arange(12).reshape((3, 4))
     fig = draw_im2col(X, nd.ones((2, 2)), "im2col")
@@ -228,16 +226,15 @@ def test_draw_im2col_shows_one_row_per_window():
     "X, K", [(nd.ones((2, 2)), nd.ones((3, 1))), (nd.ones((4,)), nd.ones((1,)))]
 )
 def test_draw_im2col_bad_shapes(X, K):
-    from utils.plot import draw_im2col
+    from utils.figures.fast import draw_im2col
 
     with pytest.raises(ValueError, match="need a 2-D X at least as large as a 2-D K"):
         draw_im2col(X, K, "bad")
 
 
 def test_plot_timings_uses_a_log_axis_and_rejects_non_positive_times():
-    import matplotlib.pyplot as plt
 
-    from utils.plot import plot_timings
+    from utils.figures.fast import plot_timings
 
     fig = plot_timings({"slow": 1000.0, "fast": 0.5}, "timings")
     ax = fig.axes[0]
@@ -314,24 +311,6 @@ def test_conv2d_from_two_threads_at_once(rng):
         for got in results[k]:
             np.testing.assert_allclose(got, expected[k], rtol=1e-4, atol=1e-4)
 
-
-def test_draw_flat_shift_sums_are_the_cross_correlation_with_wraps_hatched():
-    X = nd.array(np.arange(12, dtype=np.float32).reshape(3, 4))
-    K = nd.array([[1.0, -2.0], [0.5, 3.0]])
-    fig = draw_flat_shift(X, K)
-    ax = fig.axes[0]
-    texts = [t.get_text() for t in ax.texts]
-    assert "offset (1, 1): rows 5..11, x K[1,1] = 3" in texts
-    hatched = [p for p in ax.patches if p.get_hatch()]
-    assert len(hatched) == 1  # of 7 flat rows, row 3 wraps past the right edge
-    expected = corr2d(X, K).asnumpy().ravel()
-    labels = texts[-8:-1]  # the 7 sums, then the row label
-    kept = [float(v) for n, v in enumerate(labels) if n % 4 != 3]
-    assert np.allclose(kept, expected)
-    plt.close(fig)
-
-
-# ---- what nd.Convolution runs (notebook 10, "Going deeper: what nd.Convolution runs") ---
 
 _ONEDNN_LAYERS = """
 from mxnet import nd

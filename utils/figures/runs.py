@@ -1,7 +1,7 @@
 """Figures of experiments repeated over several seeds: a mean and its spread.
 
-Kept apart from utils/plot.py so that the figures of single computations and
-the figures of repeated runs can each be read in one sitting. Every spread is
+The figures of notebooks 08 and 09: a training history, bars, and runs repeated
+over seeds. Every spread is
 the sample standard deviation over the seeds (NumPy's `ddof=1`, dividing by
 seeds - 1), and the legends say so.
 """
@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from utils.plot import figure_for, finish_axes
+from utils.figures.base import figure_for, finish_axes, plot_curves
 from utils.stats import sample_std
 
 
@@ -126,3 +126,23 @@ def plot_seed_spread(
     ax.set_xticklabels(list(runs))
     ax.set_xlim(-0.6, len(runs) - 0.4)
     return finish_axes(fig, ax, title, "", ylabel)
+
+
+def plot_history(
+    history: Mapping[str, Sequence[float]],
+    keys: Sequence[str],
+    title: str,
+    ylabel: str,
+    ax: Axes | None = None,
+) -> Figure:
+    """Plot some lists of a training history (as `utils.train` returns) per epoch.
+
+    `history` maps names such as "train_loss" or "test_acc" to one value per
+    epoch and has an "epoch" list used as the x axis; `keys` picks the curves.
+    Introduced in notebooks/08_multi_input_output_data.ipynb.
+    """
+    missing = [key for key in [*keys, "epoch"] if key not in history]
+    if missing:
+        raise ValueError(f"history has no {missing}; it has {sorted(history)}")
+    curves = {key: history[key] for key in keys}
+    return plot_curves(curves, title, "epoch", ylabel, x=history["epoch"], ax=ax)
