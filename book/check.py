@@ -15,6 +15,8 @@ the book from the disk does, waits until the network is idle, and reports:
   resolve to that page;
 - collapsed blocks (solutions, cells tagged hide-cell, Going deeper sections) whose
   content shows before their summary is clicked, or not after;
+- animations (`.gcb-animation`) whose controls do not show, or whose "next" button
+  does not move them to frame 2 with another caption;
 - each edition's search (SEARCHES): the search page, loaded with a query, must list
   the page the query is about.
 
@@ -96,7 +98,20 @@ async () => {
     label: (d.querySelector(':scope > summary') || d).innerText.trim()
       .replace(/\\s+/g, ' ').slice(0, 50),
     before: before[i], after: state(d)}));
-  return {math, formulas: formulas.length, link, blocks,
+  // Each animation's player, as a reader steps it: its controls show (its script ran),
+  // and "next" moves it to frame 2 with another caption.
+  const players = [...document.querySelectorAll('.gcb-animation')].map((root) => {
+    const controls = root.querySelector('.gcb-controls');
+    const caption = root.querySelector('.gcb-caption');
+    const counter = root.querySelector('.gcb-counter');
+    const first = caption && caption.textContent;
+    const visible = !!controls && controls.checkVisibility();
+    if (visible) root.querySelector('button[data-action=next]')?.click();
+    return {id: root.id, visible, frames: root.querySelectorAll('img.gcb-frame').length,
+            counter: counter && counter.textContent,
+            stepped: !!caption && caption.textContent !== first};
+  });
+  return {math, formulas: formulas.length, link, blocks, players,
           images: {count: document.images.length, bad: images}};
 }
 """
@@ -118,13 +133,15 @@ class Report:
     formulas: int = 0  # typeset
     images: int = 0  # decoded
     collapsed: int = 0  # hidden until opened, shown after
+    animations: int = 0  # stepped to their second frame
     searches: dict[str, int] = field(default_factory=dict)  # query -> pages found
 
     def summary(self) -> str:
         pages = ", ".join(f"{edition} {n}" for edition, n in self.pages.items())
         searches = ", ".join(f"'{q}' {n} pages" for q, n in self.searches.items())
         return (f"pages {pages}: {self.formulas} formulas typeset, {self.images} images "
-                f"decoded, {self.collapsed} collapsed blocks hidden until opened; the searches "
+                f"decoded, {self.collapsed} collapsed blocks hidden until opened, "
+                f"{self.animations} animations stepped; the searches "
                 f"found their page ({searches})")
 
 
@@ -240,6 +257,16 @@ class BookRun:
                 found.append(f"collapsed block '{block['label']}' does not show when opened")
             else:
                 self.report.collapsed += 1
+        for player in seen["players"]:
+            where, second = f"animation {player['id']}", f"frame 2 of {player['frames']}"
+            if not player["visible"]:
+                found.append(f"{where}: its controls do not show (its script did not run)")
+            elif player["counter"] != second:
+                found.append(f"{where}: 'next' shows {player['counter']!r}, not {second!r}")
+            elif not player["stepped"]:
+                found.append(f"{where}: 'next' leaves the caption as it was")
+            else:
+                self.report.animations += 1
 
 
 async def _check_books(roots: list[Path]) -> list[Report]:

@@ -3,12 +3,13 @@
 A small fixture repository in the collection's layout is built into a book in a
 temporary folder: an English README and two notebooks (01_cross_correlation and
 06_pooling, named like the real ones so that the check's searches apply) with math, an
-image, a link to an anchor, an exercise with a collapsed solution and a Going deeper
-section; and the same in Chinese (README.zh-CN.md, notebooks/zh/) with a two-term
-glossary. Each check is shown to fail on a fault planted for it: the build on a broken
-link and anchor (Sphinx), a mistagged notebook and a missing edition, and its page
-check (check_pages) on a copy of the built pages; the browser check must pass on the
-clean book and report each fault planted in a copy of it, and nothing else.
+image, a link to an anchor, an exercise with a collapsed solution, a Going deeper
+section and (in 06) an animation player; and the same in Chinese (README.zh-CN.md,
+notebooks/zh/) with a two-term glossary. Each check is shown to fail on a fault
+planted for it: the build on a broken link and anchor (Sphinx), a mistagged notebook
+and a missing edition, and its page check (check_pages) on a copy of the built pages;
+the browser check must pass on the clean book and report each fault planted in a copy
+of it, and nothing else.
 """
 
 from __future__ import annotations
@@ -76,6 +77,21 @@ TEXT = {
 }
 
 
+def _animation():
+    """A two-frame player of utils.figures.animation, as the notebooks store one."""
+    from matplotlib.figure import Figure
+
+    from utils.figures.animation import Animation
+
+    def draw(n: int) -> Figure:
+        fig = Figure(figsize=(2, 1))
+        fig.text(0.5, 0.5, f"frame {n + 1}")
+        return fig
+
+    return Animation(draw, ["the first window", "the second window"], "pooling", n_frames=2,
+                     dpi=30)
+
+
 def _notebooks(text: dict[str, str]) -> dict[str, nbformat.NotebookNode]:
     png = io.BytesIO()
     Image.linear_gradient("L").resize((16, 8)).save(png, "PNG")
@@ -96,7 +112,10 @@ def _notebooks(text: dict[str, str]) -> dict[str, nbformat.NotebookNode]:
                          outputs=printed, metadata=HIDDEN),
     ]
     second = v4.new_notebook(metadata=first.metadata)
-    second.cells = [v4.new_markdown_cell(text["pooling"])]
+    player = v4.new_output("display_data", data={"text/html": _animation().html,
+                                                 "text/plain": "<Animation>"})
+    second.cells = [v4.new_markdown_cell(text["pooling"]),
+                    v4.new_code_cell("animation", execution_count=1, outputs=[player])]
     return {"01_cross_correlation": first, "06_pooling": second}
 
 
@@ -337,6 +356,12 @@ def plant_faults(book: Path) -> None:
     # A formula MathJax cannot typeset, in the Chinese edition.
     _edit(book, "zh/" + first, r"\frac{1}{4}", r"\frac{1}")
     (book / "zh" / "_static" / "chinese-stemmer.js").unlink()  # Sphinx 9.0's Chinese search bug
+    # The player's "next" button stepping nowhere; the Chinese player's script gone.
+    _edit(book, second, "next: function () { pause(); show(current + 1); }",
+          "next: function () { pause(); show(current); }")
+    page = book / "zh" / second
+    page.write_text(re.sub(r"<script>\(function \(\) \{.*?\}\)\(\);</script>", "",
+                           page.read_text(encoding="utf-8"), flags=re.S), encoding="utf-8")
     _edit(book, "zh/" + first, "</head>",  # a Going deeper section's code hidden when opened
           f"<style>details.{nf.DEEP_TAG} > .cell {{display: none}}</style></head>")
 
@@ -361,6 +386,9 @@ PLANTED = [
     r"^zh/search\.html \(search 互相关\): found 0 pages",
     r"^zh/notebooks/01_cross_correlation\.html: collapsed block '深入了解：完整的求和' does not "
     r"show when opened",
+    r"^notebooks/06_pooling\.html: animation gcb-anim-\w+: 'next' shows 'frame 1 of 2', "
+    r"not 'frame 2 of 2'",
+    r"^zh/notebooks/06_pooling\.html: animation gcb-anim-\w+: its controls do not show",
 ]
 # What the planted faults also cause, besides the problems above.
 CONSEQUENCES = [
@@ -385,7 +413,9 @@ def test_clean_book_passes(reports) -> None:
     clean = reports["clean"]
     assert clean.problems == []
     assert clean.pages == {"en": 4, "zh": 4}  # index, 01, 06, search
-    assert clean.formulas == 12 and clean.images == 2  # on 01, in each edition
+    assert clean.formulas == 12  # on 01, in each edition
+    assert clean.images == 2 + 4  # 01's figure and 06's two frames, in each edition
+    assert clean.animations == 2  # on 06, in each edition
     # per edition: the solution's prose, its hide-cell code cell, the Going deeper section
     assert clean.collapsed == 6
     assert set(clean.searches) == {"pooling", "池化", "互相关"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
@@ -90,3 +91,20 @@ def test_bad_calls(kwargs, error):
 def test_bad_summary(frame):
     with pytest.raises(ValueError):
         _anim().summary(frame)
+
+
+def test_frames_share_the_first_frames_layout_and_look_as_drawn_alone():
+    from utils.figures.animated import corr2d_frames
+
+    frames = corr2d_frames(np.arange(9.0).reshape(3, 3), np.arange(4.0).reshape(2, 2))
+    animation = frames.animate()
+    # each frame laid out on its own (constrained layout) gives the same pixels
+    assert animation.pngs == [render_png(frames.draw(n), 72) for n in range(len(frames))]
+
+    def other(n: int) -> Figure:  # frame 1 has two panels where frame 0 has one
+        fig = Figure(figsize=(3, 2), layout="constrained")
+        fig.subplots(1, 1 + n)
+        return fig
+
+    mixed = Animation(other, ["one panel", "two panels"], "mixed", n_frames=2)
+    assert mixed.pngs[1] == render_png(other(1), 72)

@@ -173,11 +173,19 @@ class Animation:
             raise ValueError(f"{count} frames but {len(captions)} captions: give one per frame")
         self.label, self.captions, self.interval_ms = label, list(captions), interval_ms
         self.pngs: list[bytes] = []
+        layout: list | None = None
         for i in range(count):
             fig = draw(i)
             if not isinstance(fig, Figure):
                 raise TypeError(f"frame {i} is a {type(fig).__name__}, not a matplotlib Figure")
+            # Frames differ in their numbers, not in their panels: the first frame's layout
+            # (constrained layout, most of a frame's cost) serves them all, which also keeps
+            # the panels still while the numbers change.
+            if layout is not None and not _reuse_layout(fig, layout):
+                layout = None
             self.pngs.append(render_png(fig, dpi, colors))
+            if i == 0:
+                layout = _layout_of(fig)
             _close(fig)
         sizes = {_png_size(p) for p in self.pngs}
         if len(sizes) != 1:
@@ -270,6 +278,38 @@ class Frames:
         """The player of these frames (see `Animation` for the arguments)."""
         return Animation(self.draw, self.captions, self.title, n_frames=len(self.captions),
                          dpi=dpi, interval_ms=interval_ms, colors=colors)
+
+
+def _layout_of(fig) -> list:
+    """Where a laid-out figure put its parts: per subfigure (depth first) its box in its
+    parent, then the position of each of its own axes."""
+    boxes = [("axes", ax.get_position(original=False).frozen(),
+              ax.get_position(original=True).frozen()) for ax in fig._localaxes]
+    for sub in fig.subfigs:
+        boxes.append(("subfigure", sub.bbox_relative.frozen(), None))
+        boxes += _layout_of(sub)
+    return boxes
+
+
+def _reuse_layout(fig: Figure, layout: list) -> bool:
+    """Place `fig`'s parts as `layout` (from `_layout_of`) says and turn its layout engine
+    off; False, and `fig` left alone, when its parts differ from the layout's."""
+    if [kind for kind, *_ in _layout_of(fig)] != [kind for kind, *_ in layout]:
+        return False
+    fig.set_layout_engine(None)  # None, not "none": savefig then draws once, not twice
+    parts = iter(layout)
+
+    def place(f) -> None:
+        for ax in f._localaxes:
+            _, active, original = next(parts)
+            ax._set_position(original, which="original")
+            ax._set_position(active, which="active")
+        for sub in f.subfigs:
+            sub._redo_transform_rel_fig(bbox=next(parts)[1])
+            place(sub)
+
+    place(fig)
+    return True
 
 
 def _close(fig: Figure) -> None:
