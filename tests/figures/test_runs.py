@@ -74,6 +74,8 @@ def test_seed_spread_draws_every_seed_and_the_mean():
     assert np.allclose(spans, [2 * np.std(runs[k], ddof=1) for k in ("with", "without")])
     assert [t.get_text() for t in ax.get_xticklabels()] == ["with", "without"]
     assert sorted(ax.get_legend_handles_labels()[1]) == ["each seed", "guess", "mean ± sample std"]
+    fig.canvas.draw()  # the legend lies wholly below the axes, over none of the data
+    assert ax.get_legend().get_window_extent().y1 < ax.get_window_extent().y0
     assert ax.get_title() == "t"
     plt.close(fig)
 

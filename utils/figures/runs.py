@@ -103,8 +103,9 @@ def plot_seed_spread(
 
     `runs` maps a variant's name to its values, one per seed. `reference`, a
     (label, value) pair such as a baseline's score, is drawn as a dashed
-    horizontal line. Draws on `ax` if given, else on a new figure; returns the
-    figure. A variant with fewer than two values is a ValueError naming it. Introduced in
+    horizontal line. The legend sits below the axes, clear of the data. Draws on
+    `ax` if given, else on a new figure; returns the figure. A variant with
+    fewer than two values is a ValueError naming it. Introduced in
     notebooks/08_multi_input_output_data.ipynb.
     """
     fig, ax = figure_for(ax)
@@ -125,7 +126,11 @@ def plot_seed_spread(
     ax.set_xticks(range(len(runs)))
     ax.set_xticklabels(list(runs))
     ax.set_xlim(-0.6, len(runs) - 0.4)
-    return finish_axes(fig, ax, title, "", ylabel)
+    finish_axes(fig, ax, title, "", ylabel)
+    # Below the axes, where it cannot hide a dot or a bar.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3)
+    fig.tight_layout()
+    return fig
 
 
 def plot_history(
