@@ -93,6 +93,7 @@ def test_bad_summary(frame):
         _anim().summary(frame)
 
 
+@pytest.mark.slow  # draws every frame of three animations twice
 def test_frames_share_the_first_frames_layout_and_look_as_drawn_alone():
     from utils.figures.animated import corr2d_frames
 
