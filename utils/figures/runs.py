@@ -66,8 +66,8 @@ def plot_curves_spread(
     ax: Axes | None = None,
 ) -> Figure:
     """Plot learning curves repeated over seeds: for each named method, the
-    mean over seeds as a line and a shaded band of one sample standard
-    deviation (`ddof=1`) around it.
+    mean over seeds as a line with a marker at each step, and a light band of
+    one sample standard deviation (`ddof=1`) around it.
 
     `curves` maps a legend label to an array of shape (seeds, len(steps)): one
     row per seed, one column per point of `steps` (e.g. the training step at
@@ -85,8 +85,8 @@ def plot_curves_spread(
                 f"for steps of length {len(xs)}"
             )
         mean, std = values.mean(axis=0), sample_std(values)
-        (line,) = ax.plot(xs, mean, label=label)
-        ax.fill_between(xs, mean - std, mean + std, color=line.get_color(), alpha=0.2, lw=0)
+        (line,) = ax.plot(xs, mean, marker="o", ms=4, label=label)
+        ax.fill_between(xs, mean - std, mean + std, color=line.get_color(), alpha=0.1, lw=0)
     return finish_axes(fig, ax, title, xlabel, ylabel)
 
 
