@@ -47,3 +47,15 @@ def test_the_beginners_main_path_fits_its_size(path: Path) -> None:
         f"and {size.code_lines} non-blank code lines (at most {MAX_CODE_LINES}); move "
         "verification studies and advanced variants into a 'Going deeper' section"
     )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_solution_code_cells_are_collapsed(path: Path) -> None:
+    """A cell tagged hide-cell holds a worked solution: JupyterLab must open it with its
+    source and its outputs collapsed, or the answer shows before the reader asks."""
+    nb = nf.read(path)
+    open_ = [f"cell {i}: {_first_line(cell)}" for i, cell in enumerate(nb.cells)
+             if nf.SOLUTION_TAG in cell.metadata.get("tags", [])
+             and not (cell.metadata.get("jupyter", {}).get("source_hidden")
+                      and cell.metadata.get("jupyter", {}).get("outputs_hidden"))]
+    assert not open_, f"{path.name}: solution cells not collapsed:\n" + "\n".join(open_)
