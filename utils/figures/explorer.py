@@ -114,6 +114,19 @@ def explore(size: int = 8, kernel: int = 3, padding: int = 1, stride: int = 2,
     return Setting(n, k, p, s, d, ours, gluon, reads)
 
 
+def _grid_axes(ax, extent: int, ticks: int, xlabel: str, title: str) -> None:
+    """Square cells of an extent x extent grid, row 0 at the top, small labels."""
+    ax.set_xlim(-0.5, extent - 0.5)
+    ax.set_ylim(extent - 0.5, -0.5)
+    ax.set_aspect("equal")
+    ax.set_xticks(range(ticks))
+    ax.set_yticks(range(ticks))
+    ax.tick_params(labelsize=7, length=0)
+    ax.set_xlabel(xlabel, fontsize=8)
+    ax.set_ylabel("row", fontsize=8)
+    ax.set_title(title, fontsize=9)
+
+
 def draw_setting(setting: Setting) -> Figure:
     """The padded input of `setting` (padding grey), each element showing how many
     windows read it (hatched: none), the first window's taps outlined in red and the
@@ -143,28 +156,13 @@ def draw_setting(setting: Setting) -> Figure:
                 for b in taps:
                     ax.add_patch(Rectangle((corner + b - 0.42, corner + a - 0.42), 0.84, 0.84,
                                            fill=False, edgecolor=color, lw=2))
-    ax.set_xlim(-0.5, m - 0.5)
-    ax.set_ylim(m - 0.5, -0.5)
-    ax.set_aspect("equal")
-    ax.set_xticks(range(m))
-    ax.set_yticks(range(m))
-    ax.tick_params(labelsize=7, length=0)
-    ax.set_xlabel("column (number: windows reading it; hatched: none)", fontsize=8)
-    ax.set_ylabel("row", fontsize=8)
-    ax.set_title("padded input: first window red, last blue", fontsize=9)
+    _grid_axes(ax, m, m, "column (number: windows reading it; hatched: none)",
+               "padded input: first window red, last blue")
     for r in range(out):
         for c in range(out):
             ax_out.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="#e5f5e0",
                                        edgecolor="0.4", lw=0.6))
-    ax_out.set_xlim(-0.5, max(out, 1) - 0.5)
-    ax_out.set_ylim(max(out, 1) - 0.5, -0.5)
-    ax_out.set_aspect("equal")
-    ax_out.set_xticks(range(out))
-    ax_out.set_yticks(range(out))
-    ax_out.tick_params(labelsize=7, length=0)
-    ax_out.set_xlabel("column", fontsize=8)
-    ax_out.set_ylabel("row", fontsize=8)
-    ax_out.set_title(f"output {st.ours}" if out else "no output", fontsize=9)
+    _grid_axes(ax_out, max(out, 1), out, "column", f"output {st.ours}" if out else "no output")
     return fig
 
 
